@@ -1,0 +1,1 @@
+"""pyiscsi: a pure-Python iSCSI initiator."""
