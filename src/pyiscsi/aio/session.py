@@ -1,0 +1,460 @@
+"""The public asyncio API: connect, run SCSI commands, manage tasks, discover, log out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Generator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from pyiscsi import errors
+from pyiscsi.aio.commands import ScsiCommands
+from pyiscsi.aio.driver import Driver
+from pyiscsi.config import SessionConfig
+from pyiscsi.protocol.connection import Connection, State
+from pyiscsi.protocol.keys import Negotiated
+from pyiscsi.protocol.login import LoginParameters, LoginRedirect
+from pyiscsi.protocol.tasks import (
+    DiscoveredTarget,
+    ScsiTask,
+    TaskAttribute,
+    TaskManagementFunction,
+)
+from pyiscsi.protocol.text import parse_send_targets
+from pyiscsi.scsi.luns import encode_lun
+from pyiscsi.scsi.sense import Sense, parse_sense
+
+__all__ = ["Command", "ScsiResult", "Session", "connect", "discover"]
+
+log = logging.getLogger("pyiscsi.session")
+
+_MAX_REDIRECTS = 5
+_MAX_UNIT_ATTENTIONS = 16
+_UNIT_ATTENTION = 0x6
+_GOOD_STATUSES = (0x00, 0x04)  # GOOD, CONDITION MET
+
+
+@dataclass(slots=True)
+class ScsiResult:
+    """What a SCSI command returned.
+
+    ``data`` is the data-in received: a bytearray pyiscsi allocated, or a memoryview of the
+    buffer you passed.  ``residual`` counts bytes not transferred (underflow) or not
+    transferable (overflow).
+    """
+
+    status: int
+    data: bytearray | memoryview
+    residual: int = 0
+    underflow: bool = False
+    overflow: bool = False
+    sense: Sense | None = None
+    sense_data: bytes = b""
+
+    @property
+    def good(self) -> bool:
+        """True for GOOD and CONDITION MET."""
+        return self.status in _GOOD_STATUSES
+
+
+class Command:
+    """A SCSI command in flight; await it for its :class:`ScsiResult`."""
+
+    __slots__ = ("_future", "_session", "check", "task")
+
+    def __init__(self, session: Session, task: ScsiTask, future: asyncio.Future[Any],
+                 check: bool) -> None:
+        self._session = session
+        self._future = future
+        self.task = task
+        self.check = check
+
+    @property
+    def itt(self) -> int:
+        """The command's Initiator Task Tag."""
+        return self.task.itt
+
+    def __await__(self) -> Generator[Any, None, ScsiResult]:
+        return self._session._wait(self).__await__()
+
+
+class Session(ScsiCommands):
+    """A logged-in iSCSI session to one LUN of a target (or a discovery session)."""
+
+    def __init__(self, config: SessionConfig, discovery: bool = False) -> None:
+        self.config = config
+        self.discovery = discovery
+        self.lun = config.lun
+        self._lun_field = 0 if discovery else int.from_bytes(encode_lun(config.lun), "big")
+        self.target_name = config.target
+        self.host = config.host
+        self.port = config.port
+        self._isid = b"\x80" + os.urandom(3) + b"\x00\x00"  # random-qualifier ISID
+        self._core: Connection | None = None
+        self._driver: Driver | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<pyiscsi.Session {self.target_name or 'discovery'} lun {self.lun} at {self.portal}>"
+
+    # ----------------------------------------------------------------- properties
+
+    @property
+    def portal(self) -> str:
+        """``host:port`` of the portal this session is connected to."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
+    def negotiated(self) -> Negotiated:
+        """The parameters agreed at login."""
+        return self._connection().negotiated
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The agreed parameters as iSCSI keys (``HeaderDigest``: ``CRC32C``, ...)."""
+        return self.negotiated.as_keys()
+
+    @property
+    def connection(self) -> Connection:
+        """The sans-I/O core (for tools that need its hook on the outgoing path)."""
+        return self._connection()
+
+    # ----------------------------------------------------------------- life cycle
+
+    async def _open(self) -> None:
+        loop = asyncio.get_running_loop()
+        host, port = self.config.host, self.config.port
+        for _ in range(_MAX_REDIRECTS + 1):
+            try:
+                async with asyncio.timeout(self.config.login_timeout):
+                    await self._login(loop, host, port)
+                    if not self.discovery:
+                        await self._clear_unit_attentions()
+                self.host, self.port = host, port
+                return
+            except LoginRedirect as redirect:
+                log.info("login redirected to %s:%d", redirect.host, redirect.port)
+                host, port = redirect.host, redirect.port
+                self._drop()
+            except TimeoutError:
+                self._drop()
+                raise errors.ISCSITimeoutError(
+                    f"login to {host}:{port} did not complete in {self.config.login_timeout:g} s"
+                ) from None
+            except BaseException:
+                self._drop()
+                raise
+        raise errors.TargetMovedError(f"login redirected more than {_MAX_REDIRECTS} times")
+
+    async def _login(self, loop: asyncio.AbstractEventLoop, host: str, port: int) -> None:
+        cfg = self.config
+        params = LoginParameters(
+            initiator_name=cfg.initiator_name,
+            target_name=None if self.discovery else cfg.target,
+            initiator_alias=cfg.initiator_alias,
+            isid=self._isid,
+        )
+        core = Connection(
+            params,
+            cfg.settings,
+            cfg.credentials,
+            nop_interval=cfg.nop_interval,
+            nop_timeout=cfg.nop_timeout,
+        )
+        try:
+            _, driver = await loop.create_connection(lambda: Driver(core, loop), host, port)
+        except OSError as exc:
+            raise errors.ISCSIConnectionError(
+                f"cannot connect to {host}:{port}: {exc.strerror or exc}"
+            ) from None
+        self._core, self._driver = core, driver
+        await driver.track(core.login())
+        log.info("logged in to %s at %s:%d", params.target_name or "discovery", host, port)
+
+    async def _clear_unit_attentions(self) -> None:
+        """TEST UNIT READY until no UNIT ATTENTION is pending (as libiscsi's full connect)."""
+        for _ in range(_MAX_UNIT_ATTENTIONS):
+            result = await self.execute(bytes(6), check=False)
+            if result.sense is None or result.sense.key != _UNIT_ATTENTION:
+                return
+            log.debug("cleared unit attention: %s", result.sense)
+
+    def _drop(self) -> None:
+        if self._driver is not None:
+            self._driver.close()
+        self._core = self._driver = None
+
+    def _connection(self) -> Connection:
+        if self._core is None or self._core.state is not State.FULL_FEATURE:
+            if self._driver is not None and self._driver.failure is not None:
+                raise self._driver.failure
+            raise errors.ISCSIConnectionError("session is not connected")
+        return self._core
+
+    def _driver_checked(self) -> tuple[Connection, Driver]:
+        core = self._connection()
+        assert self._driver is not None
+        return core, self._driver
+
+    async def close(self) -> None:
+        """Log out (if still logged in) and close the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        core, driver = self._core, self._driver
+        if core is not None and driver is not None and core.state is State.FULL_FEATURE:
+            try:
+                async with asyncio.timeout(self.config.login_timeout):
+                    await driver.track(core.logout())
+            except (errors.ISCSIError, TimeoutError) as exc:
+                log.info("logout did not complete cleanly: %s", exc)
+        if driver is not None:
+            driver.close()
+            await driver.closed
+        self._core = self._driver = None
+
+    async def logout(self) -> None:
+        """Log out and close (the same as :meth:`close`)."""
+        await self.close()
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # ----------------------------------------------------------------- SCSI
+
+    def submit(
+        self,
+        cdb: bytes,
+        *,
+        data_out: bytes | bytearray | memoryview | None = None,
+        data_in: int | bytearray | memoryview | None = None,
+        lun: int | None = None,
+        attribute: TaskAttribute = TaskAttribute.SIMPLE,
+        check: bool = True,
+    ) -> Command:
+        """Send a CDB now and return the :class:`Command` to await.
+
+        ``data_out`` is written to the target; ``data_in`` is the number of bytes to read
+        (pyiscsi allocates) or a writable buffer to read into.
+        """
+        core, driver = self._driver_checked()
+        if self.discovery:
+            raise errors.LocalProtocolError("a discovery session cannot run SCSI commands")
+        out = memoryview(data_out).cast("B") if data_out is not None else None
+        if isinstance(data_in, int):
+            if data_in < 0:
+                raise errors.ConfigurationError("data_in length must not be negative")
+            view: memoryview | None = memoryview(bytearray(data_in)) if data_in else None
+        elif data_in is not None:
+            view = memoryview(data_in).cast("B")
+            if view.readonly:
+                raise errors.ConfigurationError("data_in buffer must be writable")
+        else:
+            view = None
+        lun_field = self._lun_field if lun is None else int.from_bytes(encode_lun(lun), "big")
+        task = ScsiTask(cdb=bytes(cdb), lun=lun_field, data_out=out, data_in=view,
+                        attribute=attribute)
+        core.submit_scsi(task)
+        return Command(self, task, driver.track(task), check)
+
+    async def execute(
+        self,
+        cdb: bytes,
+        *,
+        data_out: bytes | bytearray | memoryview | None = None,
+        data_in: int | bytearray | memoryview | None = None,
+        lun: int | None = None,
+        attribute: TaskAttribute = TaskAttribute.SIMPLE,
+        check: bool = True,
+        timeout: float | None = None,
+    ) -> ScsiResult:
+        """Run a CDB and return its result.
+
+        With ``check`` (the default) a status other than GOOD raises
+        :class:`~pyiscsi.errors.CheckConditionError` (with decoded sense) or
+        :class:`~pyiscsi.errors.SCSIStatusError`.  ``timeout`` (seconds) aborts the command
+        with ABORT TASK and raises :class:`~pyiscsi.errors.ISCSITimeoutError`.
+        """
+        command = self.submit(cdb, data_out=data_out, data_in=data_in, lun=lun,
+                              attribute=attribute, check=check)
+        if self._driver is not None:
+            await self._driver.drain()
+        return await self._wait(command, timeout)
+
+    async def _wait(self, command: Command, timeout: float | None = None) -> ScsiResult:
+        task = command.task
+        limit = timeout if timeout is not None else self.config.command_timeout
+        try:
+            async with asyncio.timeout(limit):
+                await asyncio.shield(command._future)
+        except TimeoutError:
+            self._cancel(task)
+            raise errors.ISCSITimeoutError(
+                f"SCSI command 0x{task.cdb[0]:02x} did not complete in {limit:g} s; aborted"
+            ) from None
+        except asyncio.CancelledError:
+            self._cancel(task)
+            raise
+        return self._result(task, command.check)
+
+    def _cancel(self, task: ScsiTask) -> None:
+        if self._core is not None and self._driver is not None:
+            tmf = self._core.cancel(task)
+            if tmf is not None:
+                self._driver.track(tmf).add_done_callback(_ignore_result)
+            else:
+                self._driver.schedule_flush()
+
+    @staticmethod
+    def _result(task: ScsiTask, check: bool) -> ScsiResult:
+        view = task.data_in
+        data: bytearray | memoryview
+        length = task.received
+        if task.underflow and view is not None:
+            length = min(length, max(len(view) - task.residual, 0))
+        if view is None:
+            data = bytearray()
+        elif isinstance(view.obj, bytearray) and len(view) == len(view.obj):
+            data = view.obj if length == len(view) else view.obj[:length]
+        else:
+            data = view[:length]
+        sense = None
+        if task.sense:
+            try:
+                sense = parse_sense(task.sense)
+            except ValueError as exc:
+                log.warning("target sent undecodable sense data: %s", exc)
+        result = ScsiResult(task.status, data, task.residual, task.underflow, task.overflow,
+                            sense, task.sense)
+        if check and task.status not in _GOOD_STATUSES:
+            if task.status == 0x02:
+                raise errors.CheckConditionError(sense)
+            raise errors.SCSIStatusError(task.status)
+        return result
+
+    # ----------------------------------------------------------------- task management
+
+    async def task_management(
+        self,
+        function: TaskManagementFunction,
+        *,
+        lun: int | None = None,
+        command: Command | None = None,
+    ) -> None:
+        """Run a task management function; raises TaskManagementError unless it completed."""
+        core, driver = self._driver_checked()
+        lun_field = self._lun_field if lun is None else int.from_bytes(encode_lun(lun), "big")
+        task = core.task_management(
+            function, lun_field, command.task if command is not None else None
+        )
+        await driver.track(task)
+
+    async def abort_task(self, command: Command) -> None:
+        """ABORT TASK for one command; awaiting it then raises CommandCancelledError."""
+        await self.task_management(TaskManagementFunction.ABORT_TASK, command=command)
+
+    async def abort_task_set(self, lun: int | None = None) -> None:
+        """ABORT TASK SET: abort every command of this initiator on the LUN."""
+        await self.task_management(TaskManagementFunction.ABORT_TASK_SET, lun=lun)
+
+    async def clear_aca(self, lun: int | None = None) -> None:
+        """CLEAR ACA."""
+        await self.task_management(TaskManagementFunction.CLEAR_ACA, lun=lun)
+
+    async def clear_task_set(self, lun: int | None = None) -> None:
+        """CLEAR TASK SET: abort every command on the LUN, of all initiators."""
+        await self.task_management(TaskManagementFunction.CLEAR_TASK_SET, lun=lun)
+
+    async def lun_reset(self, lun: int | None = None) -> None:
+        """LOGICAL UNIT RESET."""
+        await self.task_management(TaskManagementFunction.LOGICAL_UNIT_RESET, lun=lun)
+
+    async def target_warm_reset(self) -> None:
+        """TARGET WARM RESET."""
+        await self.task_management(TaskManagementFunction.TARGET_WARM_RESET)
+
+    async def target_cold_reset(self) -> None:
+        """TARGET COLD RESET (the target drops the connection afterwards)."""
+        await self.task_management(TaskManagementFunction.TARGET_COLD_RESET)
+
+    # ----------------------------------------------------------------- other requests
+
+    async def ping(self, data: bytes = b"") -> bytes:
+        """Send a NOP-Out and return the data the target echoed."""
+        core, driver = self._driver_checked()
+        task = core.ping(data, asyncio.get_running_loop().time())
+        await driver.track(task)
+        return task.reply
+
+    async def text(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Run a Text exchange and return the target's keys (all PDUs of the answer joined)."""
+        core, driver = self._driver_checked()
+        task = core.text_request(pairs)
+        await driver.track(task)
+        return task.reply
+
+    async def send_targets(self, value: str = "All") -> list[DiscoveredTarget]:
+        """SendTargets: the targets (and their portals) this portal reports."""
+        return parse_send_targets(await self.text([("SendTargets", value)]))
+
+
+class _Connect:
+    """What :func:`connect` returns: await it, or use it as ``async with``."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def _open(self) -> Session:
+        await self._session._open()
+        return self._session
+
+    def __await__(self) -> Generator[Any, None, Session]:
+        return self._open().__await__()
+
+    async def __aenter__(self) -> Session:
+        return await self._open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._session.close()
+
+
+def connect(url: str | None = None, **options: Any) -> _Connect:
+    """Log in to ``iscsi://[user[%password]@]host[:port]/target/lun[?args]``.
+
+    ``async with pyiscsi.connect(url) as session:`` or ``session = await pyiscsi.connect(url)``.
+    Keyword options override the URL; see :meth:`SessionConfig.build`.
+    """
+    return _Connect(Session(SessionConfig.build(url, **options)))
+
+
+def open_discovery(url: str | None = None, **options: Any) -> _Connect:
+    """Log in to a portal in a discovery session (``iscsi://host[:port]``)."""
+    return _Connect(Session(SessionConfig.build(url, discovery=True, **options), discovery=True))
+
+
+async def discover(url: str | None = None, **options: Any) -> list[DiscoveredTarget]:
+    """SendTargets=All on a portal: every target it reports, with its portals."""
+    async with open_discovery(url, **options) as session:
+        return await session.send_targets()
+
+
+def _ignore_result(future: Awaitable[Any]) -> None:
+    if isinstance(future, asyncio.Future) and not future.cancelled():
+        future.exception()

@@ -1,0 +1,201 @@
+"""The synchronous API: the asyncio session run on an event loop in a helper thread.
+
+Every call hands a coroutine to that loop and blocks until it is done, so a session may be
+used from several threads at once; their commands run concurrently on the one connection.
+
+    with pyiscsi.sync.connect("iscsi://127.0.0.1/iqn.2024-01.org.example:disk/1") as s:
+        data = s.read(0, 8)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from types import TracebackType
+from typing import Any, TypeVar
+
+from pyiscsi.aio import session as aio
+from pyiscsi.aio.session import ScsiResult
+from pyiscsi.config import SessionConfig
+from pyiscsi.protocol.keys import Negotiated
+from pyiscsi.protocol.tasks import DiscoveredTarget, TaskAttribute, TaskManagementFunction
+from pyiscsi.sync_commands import SyncScsiCommands
+
+__all__ = ["Session", "connect", "discover"]
+
+T = TypeVar("T")
+
+
+class _LoopThread:
+    """One event loop in a daemon thread, shared by every synchronous session."""
+
+    _lock = threading.Lock()
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def loop(cls) -> asyncio.AbstractEventLoop:
+        with cls._lock:
+            if cls._loop is None or cls._loop.is_closed():
+                loop = _new_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="pyiscsi-loop", daemon=True
+                )
+                thread.start()
+                cls._loop = loop
+            return cls._loop
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop  # type: ignore[import-not-found, unused-ignore]
+
+        return uvloop.new_event_loop()  # type: ignore[no-any-return]
+    except ImportError:
+        return asyncio.new_event_loop()
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    loop = _LoopThread.loop()
+    if _running_in(loop):
+        coro.close()
+        raise RuntimeError("pyiscsi.sync called from its own event loop thread")
+    return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+
+def _running_in(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+class Session(SyncScsiCommands):
+    """A blocking session; the same methods as :class:`pyiscsi.aio.Session`."""
+
+    def __init__(self, session: aio.Session) -> None:
+        self._session = session
+
+    def __repr__(self) -> str:
+        return repr(self._session).replace("pyiscsi.Session", "pyiscsi.sync.Session")
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return _run(coro)
+
+    @property
+    def target_name(self) -> str | None:
+        """The target's name."""
+        return self._session.target_name
+
+    @property
+    def lun(self) -> int:
+        """The LUN commands go to by default."""
+        return self._session.lun
+
+    @property
+    def portal(self) -> str:
+        """``host:port`` of the connection."""
+        return self._session.portal
+
+    @property
+    def negotiated(self) -> Negotiated:
+        """The parameters agreed at login."""
+        return self._session.negotiated
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The agreed parameters as iSCSI keys."""
+        return self._session.parameters
+
+    @property
+    def aio(self) -> aio.Session:
+        """The asyncio session underneath."""
+        return self._session
+
+    def close(self) -> None:
+        """Log out and close."""
+        _run(self._session.close())
+
+    logout = close
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def execute(
+        self,
+        cdb: bytes,
+        *,
+        data_out: bytes | bytearray | memoryview | None = None,
+        data_in: int | bytearray | memoryview | None = None,
+        lun: int | None = None,
+        attribute: TaskAttribute = TaskAttribute.SIMPLE,
+        check: bool = True,
+        timeout: float | None = None,
+    ) -> ScsiResult:
+        """Run a CDB; see :meth:`pyiscsi.aio.Session.execute`."""
+        return _run(
+            self._session.execute(
+                cdb, data_out=data_out, data_in=data_in, lun=lun, attribute=attribute,
+                check=check, timeout=timeout,
+            )
+        )
+
+    def task_management(self, function: TaskManagementFunction, *, lun: int | None = None) -> None:
+        """Run a task management function."""
+        _run(self._session.task_management(function, lun=lun))
+
+    def abort_task_set(self, lun: int | None = None) -> None:
+        """ABORT TASK SET."""
+        _run(self._session.abort_task_set(lun))
+
+    def clear_aca(self, lun: int | None = None) -> None:
+        """CLEAR ACA."""
+        _run(self._session.clear_aca(lun))
+
+    def clear_task_set(self, lun: int | None = None) -> None:
+        """CLEAR TASK SET."""
+        _run(self._session.clear_task_set(lun))
+
+    def lun_reset(self, lun: int | None = None) -> None:
+        """LOGICAL UNIT RESET."""
+        _run(self._session.lun_reset(lun))
+
+    def target_warm_reset(self) -> None:
+        """TARGET WARM RESET."""
+        _run(self._session.target_warm_reset())
+
+    def target_cold_reset(self) -> None:
+        """TARGET COLD RESET."""
+        _run(self._session.target_cold_reset())
+
+    def ping(self, data: bytes = b"") -> bytes:
+        """NOP-Out ping; returns the echoed data."""
+        return _run(self._session.ping(data))
+
+    def text(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """A Text exchange."""
+        return _run(self._session.text(pairs))
+
+    def send_targets(self, value: str = "All") -> list[DiscoveredTarget]:
+        """SendTargets on this session's portal."""
+        return _run(self._session.send_targets(value))
+
+
+def connect(url: str | None = None, **options: Any) -> Session:
+    """Log in and return a blocking :class:`Session` (use it with ``with``)."""
+    session = aio.Session(SessionConfig.build(url, **options))
+    _run(session._open())
+    return Session(session)
+
+
+def discover(url: str | None = None, **options: Any) -> list[DiscoveredTarget]:
+    """SendTargets=All on a portal, blocking."""
+    return _run(aio.discover(url, **options))
