@@ -92,7 +92,9 @@ class SessionConfig:
         """
         environ = os.environ if env is None else env
         if isinstance(url, str):
-            parsed = parse_portal_url(url, env=environ) if discovery else parse_url(url, env=environ)
+            parsed = (
+                parse_portal_url(url, env=environ) if discovery else parse_url(url, env=environ)
+            )
         elif url is None:
             host = options.get("host")
             if not isinstance(host, str) or not host:
@@ -151,14 +153,24 @@ class SessionConfig:
                 setattr(settings, name, opts.pop(name))
         settings.validate()
 
-        config = cls(host=host, port=port, target=target, lun=lun, credentials=credentials,
-                     settings=settings)
-        for name in ("initiator_name", "initiator_alias", "login_timeout", "command_timeout",
-                     "nop_interval", "nop_timeout"):
+        config = cls(
+            host=host, port=port, target=target, lun=lun, credentials=credentials, settings=settings
+        )
+        for name in (
+            "initiator_name",
+            "initiator_alias",
+            "login_timeout",
+            "command_timeout",
+            "nop_interval",
+            "nop_timeout",
+        ):
             if name in opts:
                 value = opts.pop(name)
-                if value is not None or name in ("initiator_alias", "command_timeout",
-                                                 "nop_interval"):
+                if value is not None or name in (
+                    "initiator_alias",
+                    "command_timeout",
+                    "nop_interval",
+                ):
                     setattr(config, name, value)
         if opts:
             raise ConfigurationError(f"unknown option(s): {', '.join(sorted(opts))}")

@@ -68,7 +68,7 @@ class RejectError(ProtocolError):
 
 
 class LoginError(ISCSIError):
-    """Login failed; ``status_class`` and ``status_detail`` are the target's Login Response codes."""
+    """Login failed; ``status_class``/``status_detail`` are the Login Response's codes."""
 
     def __init__(self, message: str, status_class: int = 0, status_detail: int = 0) -> None:
         super().__init__(message)
@@ -132,7 +132,9 @@ class CheckConditionError(SCSIStatusError):
 
     def __init__(self, sense: Sense | None) -> None:
         self.sense = sense
-        super().__init__(0x02, str(sense) if sense is not None else "CHECK CONDITION (no sense data)")
+        super().__init__(
+            0x02, str(sense) if sense is not None else "CHECK CONDITION (no sense data)"
+        )
 
 
 class TaskManagementError(ISCSIError):

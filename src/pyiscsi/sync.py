@@ -38,9 +38,7 @@ class _LoopThread:
         with cls._lock:
             if cls._loop is None or cls._loop.is_closed():
                 loop = _new_loop()
-                thread = threading.Thread(
-                    target=loop.run_forever, name="pyiscsi-loop", daemon=True
-                )
+                thread = threading.Thread(target=loop.run_forever, name="pyiscsi-loop", daemon=True)
                 thread.start()
                 cls._loop = loop
             return cls._loop
@@ -48,9 +46,9 @@ class _LoopThread:
 
 def _new_loop() -> asyncio.AbstractEventLoop:
     try:
-        import uvloop  # type: ignore[import-not-found, unused-ignore]
+        import uvloop
 
-        return uvloop.new_event_loop()  # type: ignore[no-any-return]
+        return uvloop.new_event_loop()
     except ImportError:
         return asyncio.new_event_loop()
 
@@ -143,8 +141,13 @@ class Session(SyncScsiCommands):
         """Run a CDB; see :meth:`pyiscsi.aio.Session.execute`."""
         return _run(
             self._session.execute(
-                cdb, data_out=data_out, data_in=data_in, lun=lun, attribute=attribute,
-                check=check, timeout=timeout,
+                cdb,
+                data_out=data_out,
+                data_in=data_in,
+                lun=lun,
+                attribute=attribute,
+                check=check,
+                timeout=timeout,
             )
         )
 

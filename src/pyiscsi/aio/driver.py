@@ -8,9 +8,10 @@ and writes what the core produced once per loop turn with a single ``writelines`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
-from typing import Any
+from typing import Any, cast
 
 from pyiscsi import errors
 from pyiscsi.protocol.connection import (
@@ -45,14 +46,11 @@ class Driver(asyncio.BufferedProtocol):
     # --- asyncio.BufferedProtocol -----------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         sock = transport.get_extra_info("socket")
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError, AttributeError):  # not TCP
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except (OSError, AttributeError):  # pragma: no cover - not TCP
-                pass
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self.core.get_buffer(sizehint)

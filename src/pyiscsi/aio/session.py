@@ -65,8 +65,9 @@ class Command:
 
     __slots__ = ("_future", "_session", "check", "task")
 
-    def __init__(self, session: Session, task: ScsiTask, future: asyncio.Future[Any],
-                 check: bool) -> None:
+    def __init__(
+        self, session: Session, task: ScsiTask, future: asyncio.Future[Any], check: bool
+    ) -> None:
         self._session = session
         self._future = future
         self.task = task
@@ -98,7 +99,9 @@ class Session(ScsiCommands):
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"<pyiscsi.Session {self.target_name or 'discovery'} lun {self.lun} at {self.portal}>"
+        return (
+            f"<pyiscsi.Session {self.target_name or 'discovery'} lun {self.lun} at {self.portal}>"
+        )
 
     # ----------------------------------------------------------------- properties
 
@@ -264,8 +267,9 @@ class Session(ScsiCommands):
         else:
             view = None
         lun_field = self._lun_field if lun is None else int.from_bytes(encode_lun(lun), "big")
-        task = ScsiTask(cdb=bytes(cdb), lun=lun_field, data_out=out, data_in=view,
-                        attribute=attribute)
+        task = ScsiTask(
+            cdb=bytes(cdb), lun=lun_field, data_out=out, data_in=view, attribute=attribute
+        )
         core.submit_scsi(task)
         return Command(self, task, driver.track(task), check)
 
@@ -287,8 +291,9 @@ class Session(ScsiCommands):
         :class:`~pyiscsi.errors.SCSIStatusError`.  ``timeout`` (seconds) aborts the command
         with ABORT TASK and raises :class:`~pyiscsi.errors.ISCSITimeoutError`.
         """
-        command = self.submit(cdb, data_out=data_out, data_in=data_in, lun=lun,
-                              attribute=attribute, check=check)
+        command = self.submit(
+            cdb, data_out=data_out, data_in=data_in, lun=lun, attribute=attribute, check=check
+        )
         if self._driver is not None:
             await self._driver.drain()
         return await self._wait(command, timeout)
@@ -297,8 +302,11 @@ class Session(ScsiCommands):
         task = command.task
         limit = timeout if timeout is not None else self.config.command_timeout
         try:
-            async with asyncio.timeout(limit):
-                await asyncio.shield(command._future)
+            if limit is None:
+                await command._future
+            else:
+                async with asyncio.timeout(limit):
+                    await command._future
         except TimeoutError:
             self._cancel(task)
             raise errors.ISCSITimeoutError(
@@ -336,8 +344,9 @@ class Session(ScsiCommands):
                 sense = parse_sense(task.sense)
             except ValueError as exc:
                 log.warning("target sent undecodable sense data: %s", exc)
-        result = ScsiResult(task.status, data, task.residual, task.underflow, task.overflow,
-                            sense, task.sense)
+        result = ScsiResult(
+            task.status, data, task.residual, task.underflow, task.overflow, sense, task.sense
+        )
         if check and task.status not in _GOOD_STATUSES:
             if task.status == 0x02:
                 raise errors.CheckConditionError(sense)

@@ -234,7 +234,9 @@ class Connection:
         self._check_full_feature()
         task = TextTask(itt=self._alloc_itt(), keys=pairs)
         if len(encode_text(pairs)) > self.negotiated.max_xmit_data_segment_length:
-            raise errors.LocalProtocolError("text request longer than the target accepts in one PDU")
+            raise errors.LocalProtocolError(
+                "text request longer than the target accepts in one PDU"
+            )
         self._tasks[task.itt] = task
         self._queue(task)
         return task
@@ -502,7 +504,9 @@ class Connection:
             task.status = pdu.status
             task.overflow = pdu.residual_overflow
             task.underflow = pdu.residual_underflow
-            task.residual = pdu.residual_count if (pdu.residual_overflow or pdu.residual_underflow) else 0
+            task.residual = (
+                pdu.residual_count if (pdu.residual_overflow or pdu.residual_underflow) else 0
+            )
             self._finish(task, task.error)
         else:
             self._note_sn(None, pdu.expcmdsn, pdu.maxcmdsn)
@@ -516,7 +520,9 @@ class Connection:
         task.status = pdu.status
         task.overflow = pdu.residual_overflow
         task.underflow = pdu.residual_underflow
-        task.residual = pdu.residual_count if (pdu.residual_overflow or pdu.residual_underflow) else 0
+        task.residual = (
+            pdu.residual_count if (pdu.residual_overflow or pdu.residual_underflow) else 0
+        )
         data = pdu.data
         if len(data) >= 2:
             sense_length = int.from_bytes(data[:2], "big")
@@ -545,7 +551,9 @@ class Connection:
             )
         if task.done:  # cancelled: the abort is on its way
             return
-        self._send_data_out(task, pdu.ttt, pdu.buffer_offset, pdu.buffer_offset + pdu.desired_length)
+        self._send_data_out(
+            task, pdu.ttt, pdu.buffer_offset, pdu.buffer_offset + pdu.desired_length
+        )
 
     def _on_nop_in(self, pdu: P.NopIn) -> None:
         if pdu.ttt != P.NO_TAG:
@@ -613,8 +621,13 @@ class Connection:
             TaskManagementFunction.CLEAR_TASK_SET,
             TaskManagementFunction.LOGICAL_UNIT_RESET,
         ):
-            victims = [t for t in self._tasks.values() if isinstance(t, ScsiTask) and t.lun == tmf.lun]
-        elif f in (TaskManagementFunction.TARGET_WARM_RESET, TaskManagementFunction.TARGET_COLD_RESET):
+            victims = [
+                t for t in self._tasks.values() if isinstance(t, ScsiTask) and t.lun == tmf.lun
+            ]
+        elif f in (
+            TaskManagementFunction.TARGET_WARM_RESET,
+            TaskManagementFunction.TARGET_COLD_RESET,
+        ):
             victims = [t for t in self._tasks.values() if isinstance(t, ScsiTask)]
         else:
             return
@@ -626,7 +639,8 @@ class Connection:
             elif victim.itt in self._tasks:
                 victim.status = 0x40  # TASK ABORTED
                 self._finish(
-                    victim, errors.CommandCancelledError(f"command aborted by {f.name.replace('_', ' ')}")
+                    victim,
+                    errors.CommandCancelledError(f"command aborted by {f.name.replace('_', ' ')}"),
                 )
 
     def _on_logout_response(self, pdu: P.LogoutResponse) -> None:
@@ -726,7 +740,11 @@ class Connection:
             data = encode_text(task.keys) if task.ttt == P.NO_TAG else b""
             self._send(
                 P.TextRequest(
-                    itt=task.itt, ttt=task.ttt, cmdsn=task.cmdsn, expstatsn=self.expstatsn, data=data
+                    itt=task.itt,
+                    ttt=task.ttt,
+                    cmdsn=task.cmdsn,
+                    expstatsn=self.expstatsn,
+                    data=data,
                 )
             )
 

@@ -216,7 +216,9 @@ class Login:
             return self._security(response, pairs)
         return self._operational(response, pairs)
 
-    def _security(self, response: LoginResponse, pairs: list[tuple[str, str]]) -> LoginRequest | None:
+    def _security(
+        self, response: LoginResponse, pairs: list[tuple[str, str]]
+    ) -> LoginRequest | None:
         keys = dict(pairs)
         self._note_target_keys(keys)
         chap = self.chap

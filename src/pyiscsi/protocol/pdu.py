@@ -31,6 +31,7 @@ from pyiscsi.protocol.digest import crc32c
 __all__ = [
     "BHS_LENGTH",
     "NO_TAG",
+    "R2T",
     "AsyncMessage",
     "Buffer",
     "DataIn",
@@ -44,7 +45,6 @@ __all__ = [
     "NopOut",
     "Opcode",
     "OutgoingPdu",
-    "R2T",
     "Reject",
     "ScsiCommand",
     "ScsiResponse",
@@ -109,7 +109,7 @@ def padding(length: int) -> int:
 
 @dataclass(slots=True)
 class NopOut:
-    """NOP-Out: a ping (ITT set, the target answers) or the answer to a target's NOP-In (TTT set)."""
+    """NOP-Out: a ping (ITT set, the target answers) or the answer to a target's NOP-In."""
 
     OPCODE: ClassVar[Opcode] = Opcode.NOP_OUT
     itt: int = NO_TAG
@@ -200,7 +200,7 @@ class TaskManagementRequest:
 
 @dataclass(slots=True)
 class LoginRequest:
-    """Login Request: T (transit) from CSG (current stage) to NSG (next stage); text keys as data."""
+    """Login Request: T (transit) from CSG (current stage) to NSG (next stage); keys as data."""
 
     OPCODE: ClassVar[Opcode] = Opcode.LOGIN_REQUEST
     itt: int
@@ -326,7 +326,7 @@ class LogoutRequest:
 
 @dataclass(slots=True)
 class Snack:
-    """SNACK Request (type 0 Data/R2T, 1 Status, 2 DataACK, 3 R-Data); needs ErrorRecoveryLevel > 0."""
+    """SNACK Request (type 0 Data/R2T, 1 Status, 2 DataACK, 3 R-Data); needs ERL > 0."""
 
     OPCODE: ClassVar[Opcode] = Opcode.SNACK_REQUEST
     itt: int
@@ -375,7 +375,9 @@ def _extended_cdb_ahs(cdb: bytes) -> bytes:
     return ahs + _PAD[len(ahs) & 3]
 
 
-def encode(pdu: OutgoingPdu, header_digest: bool = False, data_digest: bool = False) -> list[Buffer]:
+def encode(
+    pdu: OutgoingPdu, header_digest: bool = False, data_digest: bool = False
+) -> list[Buffer]:
     """Encode ``pdu`` into the buffers to write, in order (the data is not copied)."""
     b1, b2, b3, lun, itt, w20, w24, w28, w32, w36, w40, w44 = pdu._words()
     ahs = b""
@@ -687,7 +689,15 @@ def decode_header(bhs: Buffer) -> IncomingPdu:
         return LogoutResponse(itt, b2, w24, w28, w32, w40 >> 16, w40 & 0xFFFF)
     if opcode == Opcode.ASYNC_MESSAGE:
         return AsyncMessage(
-            lun, w24, w28, w32, w36 >> 24, (w36 >> 16) & 0xFF, w36 & 0xFFFF, w40 >> 16, w40 & 0xFFFF,
+            lun,
+            w24,
+            w28,
+            w32,
+            w36 >> 24,
+            (w36 >> 16) & 0xFF,
+            w36 & 0xFFFF,
+            w40 >> 16,
+            w40 & 0xFFFF,
             itt=itt,
         )
     if opcode == Opcode.REJECT:
@@ -700,8 +710,9 @@ def header_lengths(bhs: Buffer) -> tuple[int, int]:
     return bhs[4] * 4, int.from_bytes(bhs[5:8], "big")
 
 
-def encode_target_pdu(pdu: IncomingPdu, data: Buffer = b"", header_digest: bool = False,
-                      data_digest: bool = False) -> bytes:
+def encode_target_pdu(
+    pdu: IncomingPdu, data: Buffer = b"", header_digest: bool = False, data_digest: bool = False
+) -> bytes:
     """Encode a target PDU: used by tests and the fake target to feed the initiator core."""
     b1 = F_BIT
     b2 = b3 = 0
@@ -709,29 +720,61 @@ def encode_target_pdu(pdu: IncomingPdu, data: Buffer = b"", header_digest: bool 
     w = [0] * 7
     if isinstance(pdu, DataIn):
         b1 = (
-            (0x80 if pdu.final else 0) | (0x40 if pdu.acknowledge else 0)
-            | (0x04 if pdu.residual_overflow else 0) | (0x02 if pdu.residual_underflow else 0)
+            (0x80 if pdu.final else 0)
+            | (0x40 if pdu.acknowledge else 0)
+            | (0x04 if pdu.residual_overflow else 0)
+            | (0x02 if pdu.residual_underflow else 0)
             | (0x01 if pdu.has_status else 0)
         )
         b3 = pdu.status
-        w = [pdu.ttt, pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn, pdu.datasn, pdu.buffer_offset,
-             pdu.residual_count]
+        w = [
+            pdu.ttt,
+            pdu.statsn,
+            pdu.expcmdsn,
+            pdu.maxcmdsn,
+            pdu.datasn,
+            pdu.buffer_offset,
+            pdu.residual_count,
+        ]
     elif isinstance(pdu, ScsiResponse):
-        b1 = F_BIT | (0x04 if pdu.residual_overflow else 0) | (0x02 if pdu.residual_underflow else 0)
+        b1 = (
+            F_BIT | (0x04 if pdu.residual_overflow else 0) | (0x02 if pdu.residual_underflow else 0)
+        )
         b2, b3 = pdu.response, pdu.status
-        w = [0, pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn, pdu.expdatasn, pdu.bidi_residual_count,
-             pdu.residual_count]
+        w = [
+            0,
+            pdu.statsn,
+            pdu.expcmdsn,
+            pdu.maxcmdsn,
+            pdu.expdatasn,
+            pdu.bidi_residual_count,
+            pdu.residual_count,
+        ]
     elif isinstance(pdu, R2T):
-        w = [pdu.ttt, pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn, pdu.r2tsn, pdu.buffer_offset,
-             pdu.desired_length]
+        w = [
+            pdu.ttt,
+            pdu.statsn,
+            pdu.expcmdsn,
+            pdu.maxcmdsn,
+            pdu.r2tsn,
+            pdu.buffer_offset,
+            pdu.desired_length,
+        ]
     elif isinstance(pdu, NopIn):
         w = [pdu.ttt, pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn, 0, 0, 0]
     elif isinstance(pdu, LoginResponse):
-        b1 = ((0x80 if pdu.transit else 0) | (0x40 if pdu.cont else 0) | (pdu.csg << 2) | pdu.nsg)
+        b1 = (0x80 if pdu.transit else 0) | (0x40 if pdu.cont else 0) | (pdu.csg << 2) | pdu.nsg
         b2, b3 = pdu.version_max, pdu.version_active
         lun = int.from_bytes(pdu.isid, "big") << 16 | pdu.tsih
-        w = [0, pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn,
-             pdu.status_class << 24 | pdu.status_detail << 16, 0, 0]
+        w = [
+            0,
+            pdu.statsn,
+            pdu.expcmdsn,
+            pdu.maxcmdsn,
+            pdu.status_class << 24 | pdu.status_detail << 16,
+            0,
+            0,
+        ]
     elif isinstance(pdu, TextResponse):
         b1 = (0x80 if pdu.final else 0) | (0x40 if pdu.cont else 0)
         w = [pdu.ttt, pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn, 0, 0, 0]
@@ -742,9 +785,15 @@ def encode_target_pdu(pdu: IncomingPdu, data: Buffer = b"", header_digest: bool 
         b2 = pdu.response
         w = [0, pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn, 0, pdu.time2wait << 16 | pdu.time2retain, 0]
     elif isinstance(pdu, AsyncMessage):
-        w = [0, pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn,
-             pdu.event << 24 | pdu.vcode << 16 | pdu.parameter1,
-             pdu.parameter2 << 16 | pdu.parameter3, 0]
+        w = [
+            0,
+            pdu.statsn,
+            pdu.expcmdsn,
+            pdu.maxcmdsn,
+            pdu.event << 24 | pdu.vcode << 16 | pdu.parameter1,
+            pdu.parameter2 << 16 | pdu.parameter3,
+            0,
+        ]
     elif isinstance(pdu, Reject):
         b2 = pdu.reason
         w = [0, pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn, pdu.datasn, 0, 0]

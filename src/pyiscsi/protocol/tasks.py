@@ -32,11 +32,11 @@ __all__ = [
     "LogoutTask",
     "NopTask",
     "ScsiTask",
+    "TargetPortal",
     "Task",
     "TaskAttribute",
     "TaskManagementFunction",
     "TaskManagementTask",
-    "TargetPortal",
     "TextTask",
 ]
 

@@ -1,4 +1,4 @@
-"""Text negotiation in full feature phase: SendTargets discovery (RFC 7143 section 11.10, appendix C).
+"""Text requests in full feature phase: SendTargets discovery (RFC 7143 11.10, appendix C).
 
 The answer to ``SendTargets=All`` lists each target as ``TargetName=<iqn>`` followed by its
 ``TargetAddress=<host>:<port>,<portal group tag>`` keys.  A long answer comes in several Text
@@ -24,7 +24,9 @@ def parse_send_targets(pairs: list[tuple[str, str]]) -> list[DiscoveredTarget]:
             targets.append(DiscoveredTarget(value))
         elif key == "TargetAddress":
             if not targets:
-                raise errors.ProtocolError("SendTargets answer has a TargetAddress before any TargetName")
+                raise errors.ProtocolError(
+                    "SendTargets answer has a TargetAddress before any TargetName"
+                )
             host, port, tpgt = parse_target_address(value)
             targets[-1].portals.append(TargetPortal(host, port, tpgt))
     return targets
