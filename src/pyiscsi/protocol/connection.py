@@ -782,22 +782,42 @@ class Connection:
         out = task.data_out
         assert out is not None
         step = self.negotiated.max_xmit_data_segment_length
+        slow = self.pdu_hook is not None or pdu_log.isEnabledFor(logging.DEBUG)
+        hd, dd = self._header_digest, self._data_digest
+        itt, lun, expstatsn = task.itt, task.lun, self.expstatsn
+        append = self._out.extend
         datasn = 0
         offset = start
         while offset < end:
             stop = min(offset + step, end)
-            self._send(
-                P.DataOut(
-                    itt=task.itt,
-                    ttt=ttt,
-                    lun=task.lun,
-                    expstatsn=self.expstatsn,
-                    datasn=datasn,
-                    buffer_offset=offset,
-                    final=stop == end,
-                    data=out[offset:stop],
+            if slow:
+                self._send(
+                    P.DataOut(
+                        itt=itt,
+                        ttt=ttt,
+                        lun=lun,
+                        expstatsn=expstatsn,
+                        datasn=datasn,
+                        buffer_offset=offset,
+                        final=stop == end,
+                        data=out[offset:stop],
+                    )
                 )
-            )
+            else:
+                append(
+                    P.encode_data_out(
+                        itt,
+                        ttt,
+                        lun,
+                        expstatsn,
+                        datasn,
+                        offset,
+                        stop == end,
+                        out[offset:stop],
+                        hd,
+                        dd,
+                    )
+                )
             datasn += 1
             offset = stop
 

@@ -55,6 +55,7 @@ __all__ = [
     "TextResponse",
     "decode_header",
     "encode",
+    "encode_data_out",
     "padding",
 ]
 
@@ -420,6 +421,45 @@ def encode(
         _DIGEST.pack_into(header, end, crc32c(memoryview(header)[:end]))
     if not dlen:
         return [header]
+    pad = _PAD[dlen & 3]
+    if data_digest:
+        digest = crc32c(pad, crc32c(data)) if pad else crc32c(data)
+        return [header, data, pad + _DIGEST.pack(digest)]
+    return [header, data, pad] if pad else [header, data]
+
+
+def encode_data_out(
+    itt: int,
+    ttt: int,
+    lun: int,
+    expstatsn: int,
+    datasn: int,
+    buffer_offset: int,
+    final: bool,
+    data: Buffer,
+    header_digest: bool = False,
+    data_digest: bool = False,
+) -> list[Buffer]:
+    """:func:`encode` of a :class:`DataOut`, without building the object (the write path)."""
+    dlen = len(data)
+    header = _BHS.pack(
+        Opcode.DATA_OUT,
+        F_BIT if final else 0,
+        0,
+        0,
+        dlen,
+        lun,
+        itt,
+        ttt,
+        0,
+        expstatsn,
+        0,
+        datasn,
+        buffer_offset,
+        0,
+    )
+    if header_digest:
+        header += _DIGEST.pack(crc32c(header))
     pad = _PAD[dlen & 3]
     if data_digest:
         digest = crc32c(pad, crc32c(data)) if pad else crc32c(data)
