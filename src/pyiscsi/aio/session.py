@@ -14,6 +14,7 @@ from pyiscsi import errors
 from pyiscsi.aio.commands import ScsiCommands
 from pyiscsi.aio.driver import Driver
 from pyiscsi.config import SessionConfig
+from pyiscsi.protocol.chap import ChapAlgorithm
 from pyiscsi.protocol.connection import Connection, State
 from pyiscsi.protocol.keys import Negotiated
 from pyiscsi.protocol.login import LoginParameters, LoginRedirect
@@ -143,6 +144,11 @@ class Session(ScsiCommands):
                 log.info("login redirected to %s:%d", redirect.host, redirect.port)
                 host, port = redirect.host, redirect.port
                 self._drop()
+            except errors.AuthenticationError:
+                if not self._drop_sha256_quirk():
+                    self._drop()
+                    raise
+                self._drop()
             except TimeoutError:
                 self._drop()
                 raise errors.ISCSITimeoutError(
@@ -177,6 +183,27 @@ class Session(ScsiCommands):
         self._core, self._driver = core, driver
         await driver.track(core.login())
         log.info("logged in to %s at %s:%d", params.target_name or "discovery", host, port)
+
+    def _drop_sha256_quirk(self) -> bool:
+        """After a CHAP failure with CHAP_A=7: retry without it? (tgtd takes 7 as SHA-1).
+
+        RFC 7143 and IANA number SHA-256 as 7; tgt (up to 1.0.85 at least) computes SHA-1 for
+        7, so a login offering the default list fails there.  When the target chose 7 and the
+        list has other algorithms, the login is tried once more without 7.
+        """
+        creds = self.config.credentials
+        core = self._core
+        if creds is None or core is None or core.chap_algorithm is not ChapAlgorithm.SHA256:
+            return False
+        rest = tuple(a for a in creds.algorithms if a is not ChapAlgorithm.SHA256)
+        if not rest:
+            return False
+        log.info(
+            "CHAP with SHA-256 (CHAP_A=7) failed; retrying without it, as some targets "
+            "(tgtd) take 7 for SHA-1"
+        )
+        creds.algorithms = rest
+        return True
 
     async def _clear_unit_attentions(self) -> None:
         """TEST UNIT READY until no UNIT ATTENTION is pending (as libiscsi's full connect)."""

@@ -31,7 +31,7 @@ from enum import Enum
 
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
-from pyiscsi.protocol.chap import ChapCredentials
+from pyiscsi.protocol.chap import ChapAlgorithm, ChapCredentials
 from pyiscsi.protocol.digest import crc32c
 from pyiscsi.protocol.keys import Negotiated, OperationalSettings, decode_text, encode_text
 from pyiscsi.protocol.login import Login, LoginParameters
@@ -162,6 +162,12 @@ class Connection:
         """Events since the last call."""
         events, self._events = self._events, []
         return events
+
+    @property
+    def chap_algorithm(self) -> ChapAlgorithm | None:
+        """The CHAP algorithm the target chose in the login under way (or that failed)."""
+        login = self._login
+        return login.chap.algorithm if login is not None and login.chap is not None else None
 
     @property
     def tasks_in_flight(self) -> int:

@@ -306,6 +306,9 @@ class Login:
             err_cls, meaning = _INITIATOR_ERRORS.get(detail, (errors.LoginError, "initiator error"))
             if err_cls is errors.AuthenticationError and self.chap is None:
                 meaning += ": the target requires CHAP and no credentials were given"
+            elif detail == 0 and self._auth_state == "response":
+                # some targets (tgtd) answer a wrong CHAP response with a generic 0x0200
+                err_cls, meaning = errors.AuthenticationError, "CHAP authentication failed"
             raise err_cls(f"login failed: {meaning} ({code})", cls, detail)
         if cls == 3:
             meaning = _TARGET_ERRORS.get(detail, "target error")
