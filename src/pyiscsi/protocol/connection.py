@@ -336,7 +336,7 @@ class Connection:
 
     def get_buffer(self, sizehint: int = -1) -> memoryview:
         """Where the next received bytes should be written."""
-        if self._pdu is not None and self._got < len(self._dest):
+        if self._pdu is not None and len(self._dest) - self._got >= _DIRECT_MIN:
             self._direct = True
             return self._dest[self._got :]
         self._direct = False
@@ -496,8 +496,9 @@ class Connection:
             self._drain()
 
     def _on_data_in(self, pdu: P.DataIn, length: int) -> None:
-        task = self._tasks[pdu.itt]
-        assert isinstance(task, ScsiTask)
+        task = self._tasks.get(pdu.itt)
+        if not isinstance(task, ScsiTask):
+            raise errors.ProtocolError(f"Data-In for unknown task 0x{pdu.itt:08x}")
         if pdu.datasn != task.expected_datasn and task.error is None:
             task.error = errors.ProtocolError(
                 f"Data-In DataSN {pdu.datasn} for task 0x{pdu.itt:08x}, "
