@@ -309,11 +309,11 @@ class Login:
             elif detail == 0 and self._auth_state == "response":
                 # some targets (tgtd) answer a wrong CHAP response with a generic 0x0200
                 err_cls, meaning = errors.AuthenticationError, "CHAP authentication failed"
-            raise err_cls(f"login failed: {meaning} ({code})", cls, detail)
+            raise err_cls(f"{meaning} (login status {code})", cls, detail)
         if cls == 3:
             meaning = _TARGET_ERRORS.get(detail, "target error")
-            raise errors.TargetUnavailableError(f"login failed: {meaning} ({code})", cls, detail)
-        raise errors.ProtocolError(f"login failed with unknown status {code}")
+            raise errors.TargetUnavailableError(f"{meaning} (login status {code})", cls, detail)
+        raise errors.ProtocolError(f"login failed with unknown login status {code}")
 
     def result(self) -> Negotiated:
         """The agreed parameters (valid once the login is complete)."""
