@@ -74,7 +74,7 @@ def main() -> int:
     args = parser.parse_args()
     libiscsi = shutil.which("iscsi-perf", path="/usr/bin:/usr/local/bin")
     if libiscsi is None:
-XX
+        print("libiscsi's iscsi-perf is missing (Debian package libiscsi-bin)", file=sys.stderr)
         return 1
     ours = [sys.executable, "-m", "pyiscsi.tools.iscsi_perf"]
     with Tgtd() as tgtd:
