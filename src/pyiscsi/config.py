@@ -25,6 +25,17 @@ _AUTH_NAMES = {
 }
 _DIGEST_NAMES = {"none": "None", "crc32c": "CRC32C"}
 _SETTINGS = frozenset(f.name for f in fields(OperationalSettings))
+# SessionConfig fields settable by keyword: type, and whether None is a value (not "default")
+_SESSION_OPTIONS: dict[str, tuple[type, bool]] = {
+    "initiator_name": (str, False),
+    "initiator_alias": (str, True),
+    "login_timeout": (float, False),
+    "command_timeout": (float, True),
+    "nop_interval": (float, True),
+    "nop_timeout": (float, False),
+    "reconnect": (bool, False),
+    "reconnect_timeout": (float, True),
+}
 
 
 def _digests(name: str, value: str | tuple[str, ...]) -> tuple[str, ...]:
@@ -65,6 +76,8 @@ class SessionConfig:
     command_timeout: float | None = None
     nop_interval: float | None = None
     nop_timeout: float = 10.0
+    reconnect: bool = True
+    reconnect_timeout: float | None = 60.0
 
     def __repr__(self) -> str:
         return (
@@ -86,7 +99,9 @@ class SessionConfig:
 
         Options: host, port, target, lun, initiator_name, initiator_alias, user, password,
         target_user, target_password, auth, header_digest, data_digest, login_timeout,
-        command_timeout, nop_interval, nop_timeout, and any :class:`OperationalSettings` field
+        command_timeout, nop_interval, nop_timeout, reconnect (True: after a lost connection,
+        log in again and re-send the unfinished commands), reconnect_timeout (seconds to keep
+        trying, None for ever), and any :class:`OperationalSettings` field
         (max_recv_data_segment_length, max_burst_length, first_burst_length, immediate_data,
         initial_r2t, max_outstanding_r2t, default_time2wait, default_time2retain, ...).
         """
@@ -156,22 +171,21 @@ class SessionConfig:
         config = cls(
             host=host, port=port, target=target, lun=lun, credentials=credentials, settings=settings
         )
-        for name in (
-            "initiator_name",
-            "initiator_alias",
-            "login_timeout",
-            "command_timeout",
-            "nop_interval",
-            "nop_timeout",
-        ):
-            if name in opts:
-                value = opts.pop(name)
-                if value is not None or name in (
-                    "initiator_alias",
-                    "command_timeout",
-                    "nop_interval",
-                ):
-                    setattr(config, name, value)
+        for name, (kind, nullable) in _SESSION_OPTIONS.items():
+            if name not in opts:
+                continue
+            value = opts.pop(name)
+            if value is None:
+                if nullable:
+                    setattr(config, name, None)
+                continue
+            if kind is float:
+                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    raise ConfigurationError(f"{name} must be a number of seconds, not {value!r}")
+                value = float(value)
+            elif not isinstance(value, kind):
+                raise ConfigurationError(f"{name} must be a {kind.__name__}, not {value!r}")
+            setattr(config, name, value)
         if opts:
             raise ConfigurationError(f"unknown option(s): {', '.join(sorted(opts))}")
         if not config.initiator_name:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any, cast
 
 from pyiscsi import errors
@@ -42,6 +43,8 @@ class Driver(asyncio.BufferedProtocol):
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
         self.async_events: list[AsyncEvent] = []
+        #: called once the TCP connection is gone (the session reconnects from there)
+        self.on_lost: Callable[[Driver], None] | None = None
 
     # --- asyncio.BufferedProtocol -----------------------------------------------------
 
@@ -79,6 +82,8 @@ class Driver(asyncio.BufferedProtocol):
                 waiter.set_result(None)
         if not self.closed.done():
             self.closed.set_result(None)
+        if self.on_lost is not None:
+            self.on_lost(self)
 
     def pause_writing(self) -> None:
         self._paused = True

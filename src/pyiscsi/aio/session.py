@@ -34,6 +34,7 @@ log = logging.getLogger("pyiscsi.session")
 
 _MAX_REDIRECTS = 5
 _MAX_UNIT_ATTENTIONS = 16
+_MAX_RECONNECT_DELAY = 10.0
 _UNIT_ATTENTION = 0x6
 _GOOD_STATUSES = (0x00, 0x04)  # GOOD, CONDITION MET
 
@@ -98,6 +99,9 @@ class Session(ScsiCommands):
         self._core: Connection | None = None
         self._driver: Driver | None = None
         self._closed = False
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._held: list[ScsiTask] = []  # commands to send once reconnected
+        self.reconnects = 0
 
     def __repr__(self) -> str:
         return (
@@ -182,6 +186,8 @@ class Session(ScsiCommands):
             ) from None
         self._core, self._driver = core, driver
         await driver.track(core.login())
+        core.keep_scsi_tasks = cfg.reconnect and not self.discovery
+        driver.on_lost = self._on_lost
         log.info("logged in to %s at %s:%d", params.target_name or "discovery", host, port)
 
     def _drop_sha256_quirk(self) -> bool:
@@ -207,11 +213,84 @@ class Session(ScsiCommands):
 
     async def _clear_unit_attentions(self) -> None:
         """TEST UNIT READY until no UNIT ATTENTION is pending (as libiscsi's full connect)."""
+        core, driver = self._driver_checked()
         for _ in range(_MAX_UNIT_ATTENTIONS):
-            result = await self.execute(bytes(6), check=False)
+            task = ScsiTask(cdb=bytes(6), lun=self._lun_field)
+            await driver.track(core.submit_scsi(task))
+            result = self._result(task, check=False)
             if result.sense is None or result.sense.key != _UNIT_ATTENTION:
                 return
             log.debug("cleared unit attention: %s", result.sense)
+
+    # ----------------------------------------------------------------- reconnect
+
+    def _on_lost(self, driver: Driver) -> None:
+        """The TCP connection of a logged-in session is gone: reconnect, unless closing."""
+        core = self._core
+        if driver is not self._driver or core is None or self._closed:
+            return
+        self._held.extend(core.orphaned)
+        core.orphaned.clear()
+        reason = driver.failure or errors.ISCSIConnectionError("connection lost")
+        log.warning("connection to %s lost (%s); reconnecting", self.portal, reason)
+        self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect(reason))
+
+    async def _reconnect(self, reason: errors.ISCSIError) -> None:
+        """Log in again (same ISID: the target reinstates the session) and re-send commands."""
+        loop = asyncio.get_running_loop()
+        timeout = self.config.reconnect_timeout
+        deadline = None if timeout is None else loop.time() + timeout
+        delay = 0.0
+        attempts = 0
+        host, port = self.host, self.port
+        error: BaseException = reason
+        while not self._closed:
+            if deadline is not None and loop.time() + delay > deadline:
+                break
+            if delay:
+                await asyncio.sleep(delay)
+            attempts += 1
+            self._drop()
+            try:
+                async with asyncio.timeout(self.config.login_timeout):
+                    await self._login(loop, host, port)
+                    await self._clear_unit_attentions()
+            except LoginRedirect as redirect:
+                host, port = redirect.host, redirect.port
+                continue
+            except (errors.ISCSIError, TimeoutError) as exc:
+                error = exc
+                log.info("reconnect attempt %d to %s:%d failed: %s", attempts, host, port, exc)
+                delay = min(max(delay * 2, 0.25), _MAX_RECONNECT_DELAY)
+                continue
+            self.host, self.port = host, port
+            self.reconnects += 1
+            self._reconnecting = None
+            log.warning("reconnected to %s after %d attempt(s)", self.portal, attempts)
+            self._resend_held()
+            return
+        self._reconnecting = None
+        self._drop()
+        failure = errors.ISCSIConnectionError(
+            f"connection to {self.portal} lost and not re-established after {attempts} "
+            f"attempt(s): {error}"
+        )
+        self._fail_held(failure)
+
+    def _resend_held(self) -> None:
+        core, driver = self._driver_checked()
+        held, self._held = self._held, []
+        for task in held:
+            task.reset()
+            core.submit_scsi(task)
+        driver.schedule_flush()
+
+    def _fail_held(self, error: errors.ISCSIError) -> None:
+        held, self._held = self._held, []
+        for task in held:
+            future = task.handle
+            if isinstance(future, asyncio.Future) and not future.done():
+                future.set_exception(error)
 
     def _drop(self) -> None:
         if self._driver is not None:
@@ -235,6 +314,10 @@ class Session(ScsiCommands):
         if self._closed:
             return
         self._closed = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            self._reconnecting = None
+        self._fail_held(errors.CommandCancelledError("session closed"))
         core, driver = self._core, self._driver
         if core is not None and driver is not None and core.state is State.FULL_FEATURE:
             try:
@@ -279,7 +362,6 @@ class Session(ScsiCommands):
         ``data_out`` is written to the target; ``data_in`` is the number of bytes to read
         (pyiscsi allocates) or a writable buffer to read into.
         """
-        core, driver = self._driver_checked()
         if self.discovery:
             raise errors.LocalProtocolError("a discovery session cannot run SCSI commands")
         out = memoryview(data_out).cast("B") if data_out is not None else None
@@ -297,6 +379,12 @@ class Session(ScsiCommands):
         task = ScsiTask(
             cdb=bytes(cdb), lun=lun_field, data_out=out, data_in=view, attribute=attribute
         )
+        if self._reconnecting is not None:
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            task.handle = future
+            self._held.append(task)
+            return Command(self, task, future, check)
+        core, driver = self._driver_checked()
         core.submit_scsi(task)
         return Command(self, task, driver.track(task), check)
 
@@ -345,6 +433,9 @@ class Session(ScsiCommands):
         return self._result(task, command.check)
 
     def _cancel(self, task: ScsiTask) -> None:
+        if task in self._held:
+            self._held.remove(task)
+            return
         if self._core is not None and self._driver is not None:
             tmf = self._core.cancel(task)
             if tmf is not None:

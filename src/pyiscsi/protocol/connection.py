@@ -100,6 +100,9 @@ class ConnectionFailed:
 
 
 Event = TaskDone | AsyncEvent | ConnectionFailed
+
+# a connection that ended this way is not worth re-sending commands for
+_NOT_RETRIED = (errors.LoginError,)
 PduHook = Callable[[P.OutgoingPdu], P.OutgoingPdu | None]
 
 
@@ -123,6 +126,10 @@ class Connection:
         self.pdu_hook: PduHook | None = None
         self.nop_interval = nop_interval
         self.nop_timeout = nop_timeout
+        #: when the connection fails, keep unfinished SCSI commands in ``orphaned`` (to be
+        #: sent again on a new connection) instead of failing them
+        self.keep_scsi_tasks = False
+        self.orphaned: list[ScsiTask] = []
         # sequence numbers
         self.cmdsn = 1
         self.expcmdsn = 1
@@ -662,6 +669,7 @@ class Connection:
             error = errors.ProtocolError(f"logout failed (response {pdu.response})")
         self._finish(task, error)
         if task.reason == 0 or error is None:
+            self.keep_scsi_tasks = False
             self._close(errors.ISCSIConnectionError("logged out"))
 
     def _on_reject(self, pdu: P.Reject) -> None:
@@ -852,7 +860,11 @@ class Connection:
         self._events.append(TaskDone(task))
 
     def _close(self, error: errors.ISCSIError, event: bool = False) -> None:
-        """Enter CLOSED and fail every task still in flight with ``error``."""
+        """Enter CLOSED and fail every task still in flight with ``error``.
+
+        With ``keep_scsi_tasks``, unfinished SCSI commands go to ``orphaned`` instead (unless
+        the connection ended by logout or a failed login).
+        """
         if self.state is State.CLOSED:
             return
         self.state = State.CLOSED
@@ -863,8 +875,13 @@ class Connection:
         self._tasks.clear()
         self._waiting.clear()
         self._ping = None
+        keep = self.keep_scsi_tasks and not isinstance(error, _NOT_RETRIED)
         for task in pending:
-            if not task.done:
-                task.done = True
-                task.error = error
-                self._events.append(TaskDone(task))
+            if task.done:
+                continue
+            if keep and isinstance(task, ScsiTask) and not task.cancelled:
+                self.orphaned.append(task)
+                continue
+            task.done = True
+            task.error = error
+            self._events.append(TaskDone(task))

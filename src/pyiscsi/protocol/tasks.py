@@ -98,6 +98,20 @@ class ScsiTask(Task):
     unsolicited_end: int = 0  # end offset of the data sent without an R2T
     cancelled: bool = False
 
+    def reset(self) -> None:
+        """Forget what the target answered, so the command can be sent again on a new connection."""
+        self.itt = self.cmdsn = 0
+        self.done = False
+        self.error = None
+        self.status = -1
+        self.response = 0
+        self.sense = b""
+        self.residual = 0
+        self.overflow = self.underflow = False
+        self.received = 0
+        self.expected_datasn = 0
+        self.unsolicited_end = 0
+
     @property
     def expected_length(self) -> int:
         """Expected Data Transfer Length of the command."""
