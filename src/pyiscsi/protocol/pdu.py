@@ -460,6 +460,8 @@ def encode_data_out(
     )
     if header_digest:
         header += _DIGEST.pack(crc32c(header))
+    if not dlen:
+        return [header]
     pad = _PAD[dlen & 3]
     if data_digest:
         digest = crc32c(pad, crc32c(data)) if pad else crc32c(data)
