@@ -1,17 +1,297 @@
-"""Typed SCSI helpers on a session: build the CDB, run it, parse the answer."""
+"""Typed SCSI helpers on a session: build the CDB, run it, parse what comes back.
+
+Each helper is one command of :mod:`pyiscsi.scsi`; block I/O uses the 16-byte CDBs (READ(16),
+WRITE(16), ...), which address every LBA.  The logical block size comes from READ CAPACITY(16),
+asked once and remembered.  Writes return only when the target answered GOOD.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import struct
+from typing import TYPE_CHECKING, Protocol
+
+from pyiscsi.errors import ConfigurationError
+from pyiscsi.scsi import capacity, cdb_block, cdb_spc, luns, mode
+from pyiscsi.scsi import inquiry as inq
 
 if TYPE_CHECKING:
     from pyiscsi.aio.session import ScsiResult
+    from pyiscsi.protocol.tasks import TaskAttribute
 
 __all__ = ["ScsiCommands"]
 
+_READ16 = struct.Struct(">BBQIBB")  # opcode, flags, LBA, transfer length, group, control
+_DPO = 0x10
+_FUA = 0x08
+
+
+class _Session(Protocol):
+    """What the helpers need from the session they are mixed into."""
+
+    lun: int
+    _block_size: int | None
+
+    async def execute(
+        self,
+        cdb: bytes,
+        *,
+        data_out: bytes | bytearray | memoryview | None = None,
+        data_in: int | bytearray | memoryview | None = None,
+        lun: int | None = None,
+        attribute: TaskAttribute = ...,
+        check: bool = True,
+        timeout: float | None = None,
+    ) -> ScsiResult: ...
+
+    async def block_size(self) -> int: ...
+
+
+def _data(result: ScsiResult) -> bytes:
+    return bytes(result.data)
+
 
 class ScsiCommands:
-    """Mixed into :class:`pyiscsi.aio.Session`; every helper runs through ``execute``."""
+    """Mixed into :class:`pyiscsi.aio.Session`: one coroutine per common SCSI command."""
 
-    async def execute(self, cdb: bytes, **kwargs: object) -> ScsiResult:  # pragma: no cover
-        raise NotImplementedError
+    _block_size: int | None = None
+
+    # ------------------------------------------------------------------ SPC
+
+    async def test_unit_ready(self: _Session, *, lun: int | None = None) -> None:
+        """TEST UNIT READY; raises CheckConditionError when the unit is not ready."""
+        await self.execute(cdb_spc.TestUnitReady().encode(), lun=lun)
+
+    async def inquiry(
+        self: _Session, *, allocation_length: int = 255, lun: int | None = None
+    ) -> inq.StandardInquiry:
+        """Standard INQUIRY data."""
+        cdb = cdb_spc.Inquiry(allocation_length=allocation_length).encode()
+        result = await self.execute(cdb, data_in=allocation_length, lun=lun)
+        return inq.parse_standard_inquiry(_data(result))
+
+    async def inquiry_vpd(
+        self: _Session, page_code: int, *, allocation_length: int = 4096, lun: int | None = None
+    ) -> inq.VpdPage:
+        """A Vital Product Data page, parsed (0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0-0xB2)."""
+        cdb = cdb_spc.Inquiry(
+            evpd=True, page_code=page_code, allocation_length=allocation_length
+        ).encode()
+        result = await self.execute(cdb, data_in=allocation_length, lun=lun)
+        return inq.parse_vpd(_data(result))
+
+    async def supported_vpd_pages(self: _Session) -> list[int]:
+        """The VPD page codes the logical unit supports (page 0x00)."""
+        page = await ScsiCommands.inquiry_vpd(self, 0x00)
+        assert isinstance(page, inq.SupportedVpdPages)
+        return list(page.supported_pages)
+
+    async def unit_serial_number(self: _Session) -> str | None:
+        """The unit serial number (page 0x80)."""
+        page = await ScsiCommands.inquiry_vpd(self, 0x80)
+        assert isinstance(page, inq.UnitSerialNumber)
+        return page.product_serial_number
+
+    async def device_identification(self: _Session) -> inq.DeviceIdentification:
+        """The designators of the logical unit and its ports (page 0x83)."""
+        page = await ScsiCommands.inquiry_vpd(self, 0x83)
+        assert isinstance(page, inq.DeviceIdentification)
+        return page
+
+    async def block_limits(self: _Session) -> inq.BlockLimits:
+        """Block Limits (page 0xB0)."""
+        page = await ScsiCommands.inquiry_vpd(self, 0xB0)
+        assert isinstance(page, inq.BlockLimits)
+        return page
+
+    async def logical_block_provisioning(self: _Session) -> inq.LogicalBlockProvisioning:
+        """Logical Block Provisioning (page 0xB2)."""
+        page = await ScsiCommands.inquiry_vpd(self, 0xB2)
+        assert isinstance(page, inq.LogicalBlockProvisioning)
+        return page
+
+    async def report_luns(
+        self: _Session, *, select_report: int = 0, allocation_length: int = 16384
+    ) -> luns.ReportLuns:
+        """REPORT LUNS (sent to LUN 0); the 8-byte LUNs decoded."""
+        cdb = cdb_spc.ReportLuns(
+            select_report=select_report, allocation_length=allocation_length
+        ).encode()
+        result = await self.execute(cdb, data_in=allocation_length, lun=0)
+        return luns.parse_report_luns(_data(result))
+
+    async def mode_sense(
+        self: _Session,
+        page_code: int = 0x3F,
+        subpage_code: int = 0,
+        *,
+        pc: int = 0,
+        dbd: bool = False,
+        allocation_length: int = 4096,
+    ) -> mode.ModeParameters:
+        """MODE SENSE(10): mode parameter header, block descriptors and pages."""
+        cdb = cdb_spc.ModeSense10(
+            page_code=page_code,
+            subpage_code=subpage_code,
+            pc=pc,
+            dbd=dbd,
+            llbaa=True,
+            allocation_length=allocation_length,
+        ).encode()
+        result = await self.execute(cdb, data_in=allocation_length)
+        return mode.parse_mode_sense10(_data(result))
+
+    async def mode_sense6(
+        self: _Session,
+        page_code: int = 0x3F,
+        subpage_code: int = 0,
+        *,
+        pc: int = 0,
+        dbd: bool = False,
+        allocation_length: int = 255,
+    ) -> mode.ModeParameters:
+        """MODE SENSE(6)."""
+        cdb = cdb_spc.ModeSense6(
+            page_code=page_code,
+            subpage_code=subpage_code,
+            pc=pc,
+            dbd=dbd,
+            allocation_length=allocation_length,
+        ).encode()
+        result = await self.execute(cdb, data_in=allocation_length)
+        return mode.parse_mode_sense6(_data(result))
+
+    async def mode_select(
+        self: _Session, parameters: mode.ModeParameters, *, save: bool = False
+    ) -> None:
+        """MODE SELECT(10) of ``parameters`` (as returned by :meth:`mode_sense`, changed)."""
+        data = mode.marshal_mode_select10(parameters)
+        cdb = cdb_spc.ModeSelect10(parameter_list_length=len(data), pf=True, sp=save).encode()
+        await self.execute(cdb, data_out=data)
+
+    # ------------------------------------------------------------------ SBC
+
+    async def read_capacity10(self: _Session) -> capacity.ReadCapacity10:
+        """READ CAPACITY(10)."""
+        result = await self.execute(cdb_block.ReadCapacity10().encode(), data_in=8)
+        return capacity.parse_read_capacity10(_data(result))
+
+    async def read_capacity16(self: _Session) -> capacity.ReadCapacity16:
+        """READ CAPACITY(16): last LBA, block length, protection and provisioning bits."""
+        result = await self.execute(
+            cdb_block.ReadCapacity16(allocation_length=32).encode(), data_in=32
+        )
+        parsed = capacity.parse_read_capacity16(_data(result))
+        if parsed.logical_block_length:
+            self._block_size = parsed.logical_block_length
+        return parsed
+
+    async def block_size(self: _Session) -> int:
+        """The logical block length in bytes (READ CAPACITY(16) once, then remembered)."""
+        if self._block_size is None:
+            await ScsiCommands.read_capacity16(self)
+            if self._block_size is None:
+                raise ConfigurationError("the target reported no logical block length")
+        return self._block_size
+
+    async def read(
+        self: _Session,
+        lba: int,
+        blocks: int,
+        *,
+        into: bytearray | memoryview | None = None,
+        dpo: bool = False,
+        fua: bool = False,
+        lun: int | None = None,
+    ) -> bytes | bytearray | memoryview:
+        """READ(16) of ``blocks`` blocks at ``lba``; into your buffer with ``into``."""
+        size = blocks * await self.block_size()
+        flags = (_DPO if dpo else 0) | (_FUA if fua else 0)
+        cdb = _READ16.pack(0x88, flags, lba, blocks, 0, 0)
+        result = await self.execute(cdb, data_in=into if into is not None else size, lun=lun)
+        return result.data
+
+    async def write(
+        self: _Session,
+        lba: int,
+        data: bytes | bytearray | memoryview,
+        *,
+        dpo: bool = False,
+        fua: bool = False,
+        lun: int | None = None,
+    ) -> None:
+        """WRITE(16) of ``data`` (a whole number of blocks) at ``lba``."""
+        block = await self.block_size()
+        blocks, rest = divmod(len(data), block)
+        if rest:
+            raise ConfigurationError(f"write of {len(data)} bytes is not a multiple of {block}")
+        flags = (_DPO if dpo else 0) | (_FUA if fua else 0)
+        cdb = _READ16.pack(0x8A, flags, lba, blocks, 0, 0)
+        await self.execute(cdb, data_out=data, lun=lun)
+
+    async def verify(
+        self: _Session,
+        lba: int,
+        blocks: int,
+        data: bytes | bytearray | memoryview | None = None,
+    ) -> None:
+        """VERIFY(16): the medium check, or (with ``data``) a byte-by-byte compare."""
+        cdb = cdb_block.Verify16(
+            lba=lba, verification_length=blocks, bytchk=1 if data is not None else 0
+        ).encode()
+        await self.execute(cdb, data_out=data)
+
+    async def write_same(
+        self: _Session,
+        lba: int,
+        blocks: int,
+        data: bytes | bytearray | memoryview | None = None,
+        *,
+        unmap: bool = False,
+        anchor: bool = False,
+    ) -> None:
+        """WRITE SAME(16) of one block (``data``; zeroes if None) over ``blocks`` blocks."""
+        if data is None:
+            data = bytes(await self.block_size())
+        cdb = cdb_block.WriteSame16(
+            lba=lba, number_of_logical_blocks=blocks, unmap=unmap, anchor=anchor
+        ).encode()
+        await self.execute(cdb, data_out=data)
+
+    async def compare_and_write(
+        self: _Session,
+        lba: int,
+        compare: bytes | bytearray | memoryview,
+        write: bytes | bytearray | memoryview,
+    ) -> None:
+        """COMPARE AND WRITE: write ``write`` only if the blocks hold ``compare``.
+
+        A miscompare raises CheckConditionError (MISCOMPARE, 0x1D/0x00).
+        """
+        block = await self.block_size()
+        if len(compare) != len(write) or len(compare) % block:
+            raise ConfigurationError(
+                "compare and write data must be the same whole number of blocks"
+            )
+        cdb = cdb_block.CompareAndWrite(
+            lba=lba, number_of_logical_blocks=len(compare) // block
+        ).encode()
+        await self.execute(cdb, data_out=bytes(compare) + bytes(write))
+
+    async def synchronize_cache(
+        self: _Session, lba: int = 0, blocks: int = 0, *, immed: bool = False
+    ) -> None:
+        """SYNCHRONIZE CACHE(16); ``blocks`` 0 means to the last LBA."""
+        cdb = cdb_block.SynchronizeCache16(
+            lba=lba, number_of_logical_blocks=blocks, immed=immed
+        ).encode()
+        await self.execute(cdb)
+
+    async def get_lba_status(
+        self: _Session, lba: int = 0, *, allocation_length: int = 4096
+    ) -> capacity.GetLbaStatus:
+        """GET LBA STATUS: which ranges from ``lba`` on are mapped, deallocated or anchored."""
+        cdb = cdb_block.GetLbaStatus(
+            starting_lba=lba, allocation_length=allocation_length
+        ).encode()
+        result = await self.execute(cdb, data_in=allocation_length)
+        return capacity.parse_get_lba_status(_data(result))
