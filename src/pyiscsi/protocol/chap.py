@@ -112,8 +112,9 @@ def _new_hash(algorithm: ChapAlgorithm) -> hashlib._Hash:
     return hashlib.new(_HASH_NAMES[algorithm], usedforsecurity=False)
 
 
-def chap_response(algorithm: ChapAlgorithm, identifier: int, secret: bytes,
-                  challenge: bytes) -> bytes:
+def chap_response(
+    algorithm: ChapAlgorithm, identifier: int, secret: bytes, challenge: bytes
+) -> bytes:
     """The CHAP response H(identifier || secret || challenge) (RFC 1994 section 4.1)."""
     if not 0 <= identifier <= 255:
         raise ValueError(f"CHAP identifier {identifier} is not in 0..255")
@@ -167,10 +168,12 @@ class ChapCredentials:
 
     def __repr__(self) -> str:
         target_secret = None if self.target_secret is None else "***"
-        return (f"ChapCredentials(username={self.username!r}, secret='***', "
-                f"target_username={self.target_username!r}, "
-                f"target_secret={target_secret!r}, "
-                f"algorithms=({', '.join(a.name for a in self.algorithms)}))")
+        return (
+            f"ChapCredentials(username={self.username!r}, secret='***', "
+            f"target_username={self.target_username!r}, "
+            f"target_secret={target_secret!r}, "
+            f"algorithms=({', '.join(a.name for a in self.algorithms)}))"
+        )
 
     __str__ = __repr__
 
@@ -209,13 +212,13 @@ class ChapInitiator:
         if not creds.secret:
             raise ConfigurationError("CHAP secret is empty")
         if (creds.target_username is None) != (creds.target_secret is None):
-            raise ConfigurationError(
-                "mutual CHAP needs both target_username and target_secret")
+            raise ConfigurationError("mutual CHAP needs both target_username and target_secret")
         if creds.target_username == "" or creds.target_secret == "":
             raise ConfigurationError("mutual CHAP target_username or target_secret is empty")
         if creds.target_secret is not None and creds.target_secret == creds.secret:
             raise ConfigurationError(
-                "the target secret must differ from the initiator secret (RFC 7143 12.1.3)")
+                "the target secret must differ from the initiator secret (RFC 7143 12.1.3)"
+            )
         if not creds.algorithms:
             raise ConfigurationError("no CHAP algorithm configured")
         for algorithm in creds.algorithms:
@@ -260,22 +263,25 @@ class ChapInitiator:
         challenge = decode_binary(_require(keys, "CHAP_C"))
         if len(challenge) < MIN_CHALLENGE_LENGTH:
             raise AuthenticationError(
-                f"target CHAP_C is {len(challenge)} bytes, shorter than "
-                f"{MIN_CHALLENGE_LENGTH}")
+                f"target CHAP_C is {len(challenge)} bytes, shorter than {MIN_CHALLENGE_LENGTH}"
+            )
         if len(challenge) > MAX_CHALLENGE_LENGTH:
             raise AuthenticationError(
-                f"target CHAP_C is {len(challenge)} bytes, longer than {MAX_CHALLENGE_LENGTH}")
+                f"target CHAP_C is {len(challenge)} bytes, longer than {MAX_CHALLENGE_LENGTH}"
+            )
         if challenge == self._our_challenge or _was_issued(challenge):
             raise AuthenticationError("target reflected a CHAP challenge this initiator issued")
         self._algorithm = algorithm
-        response = chap_response(algorithm, identifier,
-                                 self.credentials.secret.encode(), challenge)
-        log.debug("CHAP algorithm %s, responding as CHAP_N=%s",
-                  algorithm.name, self.credentials.username)
+        response = chap_response(algorithm, identifier, self.credentials.secret.encode(), challenge)
+        log.debug(
+            "CHAP algorithm %s, responding as CHAP_N=%s", algorithm.name, self.credentials.username
+        )
         answer = [("CHAP_N", self.credentials.username), ("CHAP_R", encode_binary(response))]
         if self.mutual:
-            answer += [("CHAP_I", str(self._our_identifier)),
-                       ("CHAP_C", encode_binary(self._our_challenge))]
+            answer += [
+                ("CHAP_I", str(self._our_identifier)),
+                ("CHAP_C", encode_binary(self._our_challenge)),
+            ]
             self._state = "challenged"
         else:
             self._state = "done"
@@ -293,21 +299,27 @@ class ChapInitiator:
         text = keys.get("CHAP_R")
         if name is None or text is None:
             raise AuthenticationError(
-                "target failed mutual CHAP authentication: no CHAP_N/CHAP_R sent")
+                "target failed mutual CHAP authentication: no CHAP_N/CHAP_R sent"
+            )
         if name != self.credentials.target_username:
             raise AuthenticationError(
                 f"target failed mutual CHAP authentication: CHAP_N {name!r} is not "
-                f"{self.credentials.target_username!r}")
-        expected = chap_response(self._algorithm, self._our_identifier,
-                                 self.credentials.target_secret.encode(), self._our_challenge)
+                f"{self.credentials.target_username!r}"
+            )
+        expected = chap_response(
+            self._algorithm,
+            self._our_identifier,
+            self.credentials.target_secret.encode(),
+            self._our_challenge,
+        )
         try:
             received = decode_binary(text)
         except NegotiationError:
             raise AuthenticationError(
-                "target failed mutual CHAP authentication: malformed CHAP_R") from None
+                "target failed mutual CHAP authentication: malformed CHAP_R"
+            ) from None
         if not hmac.compare_digest(received, expected):
-            raise AuthenticationError(
-                "target failed mutual CHAP authentication: wrong CHAP_R")
+            raise AuthenticationError("target failed mutual CHAP authentication: wrong CHAP_R")
         self._state = "done"
         log.debug("target passed mutual CHAP authentication as %s", name)
 
@@ -318,7 +330,8 @@ class ChapInitiator:
                 if int(text) == algorithm:
                     return ChapAlgorithm(algorithm)
         raise AuthenticationError(
-            f"target chose CHAP_A={text[:40]}, not one of the offered algorithms {offered}")
+            f"target chose CHAP_A={text[:40]}, not one of the offered algorithms {offered}"
+        )
 
     @staticmethod
     def _parse_identifier(text: str) -> int:

@@ -122,49 +122,148 @@ def _spec(*specs: KeySpec) -> dict[str, KeySpec]:
 _K = KeyKind
 #: Every key of RFC 7143 section 13 (and the RFC 3720 keys it obsoletes).
 KEYS: dict[str, KeySpec] = _spec(
-    KeySpec("AuthMethod", _K.LIST, Use.SECURITY, "IT", "None",
-            values=("KRB5", "SRP", "SPKM1", "SPKM2", "CHAP", "None")),
-    KeySpec("HeaderDigest", _K.LIST, Use.IO, "IT", "None", values=_DIGESTS,
-            field="header_digest"),
-    KeySpec("DataDigest", _K.LIST, Use.IO, "IT", "None", values=_DIGESTS,
-            field="data_digest"),
-    KeySpec("MaxConnections", _K.NUMERICAL_MIN, Use.LO, "IT", "1", 1, 65535,
-            discovery=False, field="max_connections"),
+    KeySpec(
+        "AuthMethod",
+        _K.LIST,
+        Use.SECURITY,
+        "IT",
+        "None",
+        values=("KRB5", "SRP", "SPKM1", "SPKM2", "CHAP", "None"),
+    ),
+    KeySpec("HeaderDigest", _K.LIST, Use.IO, "IT", "None", values=_DIGESTS, field="header_digest"),
+    KeySpec("DataDigest", _K.LIST, Use.IO, "IT", "None", values=_DIGESTS, field="data_digest"),
+    KeySpec(
+        "MaxConnections",
+        _K.NUMERICAL_MIN,
+        Use.LO,
+        "IT",
+        "1",
+        1,
+        65535,
+        discovery=False,
+        field="max_connections",
+    ),
     KeySpec("SendTargets", _K.DECLARATIVE, Use.FFPO, "I"),
     KeySpec("TargetName", _K.DECLARATIVE, Use.IO, "IT"),
     KeySpec("InitiatorName", _K.DECLARATIVE, Use.IO, "I"),
     KeySpec("TargetAlias", _K.DECLARATIVE, Use.ALL, "T", field="target_alias"),
     KeySpec("InitiatorAlias", _K.DECLARATIVE, Use.ALL, "I"),
     KeySpec("TargetAddress", _K.DECLARATIVE, Use.ALL, "T"),
-    KeySpec("TargetPortalGroupTag", _K.DECLARATIVE, Use.IO, "T", None, 0, 65535,
-            field="target_portal_group_tag"),
-    KeySpec("InitialR2T", _K.BOOLEAN_OR, Use.LO, "IT", "Yes", discovery=False,
-            field="initial_r2t"),
-    KeySpec("ImmediateData", _K.BOOLEAN_AND, Use.LO, "IT", "Yes", discovery=False,
-            field="immediate_data"),
-    KeySpec("MaxRecvDataSegmentLength", _K.DECLARATIVE, Use.ALL, "IT", "8192", 512, _MAX_24,
-            field="max_recv_data_segment_length"),
-    KeySpec("MaxBurstLength", _K.NUMERICAL_MIN, Use.LO, "IT", "262144", 512, _MAX_24,
-            discovery=False, field="max_burst_length"),
-    KeySpec("FirstBurstLength", _K.NUMERICAL_MIN, Use.LO, "IT", "65536", 512, _MAX_24,
-            discovery=False, field="first_burst_length"),
-    KeySpec("DefaultTime2Wait", _K.NUMERICAL_MAX, Use.LO, "IT", "2", 0, 3600,
-            field="default_time2wait"),
-    KeySpec("DefaultTime2Retain", _K.NUMERICAL_MIN, Use.LO, "IT", "20", 0, 3600,
-            field="default_time2retain"),
-    KeySpec("MaxOutstandingR2T", _K.NUMERICAL_MIN, Use.LO, "IT", "1", 1, 65535,
-            discovery=False, field="max_outstanding_r2t"),
-    KeySpec("DataPDUInOrder", _K.BOOLEAN_OR, Use.LO, "IT", "Yes", discovery=False,
-            field="data_pdu_in_order"),
-    KeySpec("DataSequenceInOrder", _K.BOOLEAN_OR, Use.LO, "IT", "Yes", discovery=False,
-            field="data_sequence_in_order"),
-    KeySpec("ErrorRecoveryLevel", _K.NUMERICAL_MIN, Use.LO, "IT", "0", 0, 2,
-            field="error_recovery_level"),
+    KeySpec(
+        "TargetPortalGroupTag",
+        _K.DECLARATIVE,
+        Use.IO,
+        "T",
+        None,
+        0,
+        65535,
+        field="target_portal_group_tag",
+    ),
+    KeySpec("InitialR2T", _K.BOOLEAN_OR, Use.LO, "IT", "Yes", discovery=False, field="initial_r2t"),
+    KeySpec(
+        "ImmediateData",
+        _K.BOOLEAN_AND,
+        Use.LO,
+        "IT",
+        "Yes",
+        discovery=False,
+        field="immediate_data",
+    ),
+    KeySpec(
+        "MaxRecvDataSegmentLength",
+        _K.DECLARATIVE,
+        Use.ALL,
+        "IT",
+        "8192",
+        512,
+        _MAX_24,
+        field="max_recv_data_segment_length",
+    ),
+    KeySpec(
+        "MaxBurstLength",
+        _K.NUMERICAL_MIN,
+        Use.LO,
+        "IT",
+        "262144",
+        512,
+        _MAX_24,
+        discovery=False,
+        field="max_burst_length",
+    ),
+    KeySpec(
+        "FirstBurstLength",
+        _K.NUMERICAL_MIN,
+        Use.LO,
+        "IT",
+        "65536",
+        512,
+        _MAX_24,
+        discovery=False,
+        field="first_burst_length",
+    ),
+    KeySpec(
+        "DefaultTime2Wait", _K.NUMERICAL_MAX, Use.LO, "IT", "2", 0, 3600, field="default_time2wait"
+    ),
+    KeySpec(
+        "DefaultTime2Retain",
+        _K.NUMERICAL_MIN,
+        Use.LO,
+        "IT",
+        "20",
+        0,
+        3600,
+        field="default_time2retain",
+    ),
+    KeySpec(
+        "MaxOutstandingR2T",
+        _K.NUMERICAL_MIN,
+        Use.LO,
+        "IT",
+        "1",
+        1,
+        65535,
+        discovery=False,
+        field="max_outstanding_r2t",
+    ),
+    KeySpec(
+        "DataPDUInOrder",
+        _K.BOOLEAN_OR,
+        Use.LO,
+        "IT",
+        "Yes",
+        discovery=False,
+        field="data_pdu_in_order",
+    ),
+    KeySpec(
+        "DataSequenceInOrder",
+        _K.BOOLEAN_OR,
+        Use.LO,
+        "IT",
+        "Yes",
+        discovery=False,
+        field="data_sequence_in_order",
+    ),
+    KeySpec(
+        "ErrorRecoveryLevel",
+        _K.NUMERICAL_MIN,
+        Use.LO,
+        "IT",
+        "0",
+        0,
+        2,
+        field="error_recovery_level",
+    ),
     KeySpec("SessionType", _K.DECLARATIVE, Use.LO, "I", "Normal", values=_SESSION_TYPES),
-    KeySpec("TaskReporting", _K.LIST, Use.LO, "IT", "RFC3720",
-            values=("RFC3720", "ResponseFence", "FastAbort"), discovery=False),
-    KeySpec("iSCSIProtocolLevel", _K.NUMERICAL_MIN, Use.LO, "IT", "1", 0, 31,
-            discovery=False),
+    KeySpec(
+        "TaskReporting",
+        _K.LIST,
+        Use.LO,
+        "IT",
+        "RFC3720",
+        values=("RFC3720", "ResponseFence", "FastAbort"),
+        discovery=False,
+    ),
+    KeySpec("iSCSIProtocolLevel", _K.NUMERICAL_MIN, Use.LO, "IT", "1", 0, 31, discovery=False),
     KeySpec("IFMarker", _K.BOOLEAN_AND, Use.IO, "IT", "No", obsolete=True),
     KeySpec("OFMarker", _K.BOOLEAN_AND, Use.IO, "IT", "No", obsolete=True),
     KeySpec("IFMarkInt", _K.RANGE, Use.IO, "IT", "2048", 1, 65535, obsolete=True),
@@ -176,10 +275,22 @@ SECURITY_KEYS = frozenset({"AuthMethod", "CHAP_A", "CHAP_I", "CHAP_C", "CHAP_N",
 
 #: The order of the keys in the first operational Login PDU.
 _OFFER_ORDER = (
-    "HeaderDigest", "DataDigest", "MaxConnections", "InitialR2T", "ImmediateData",
-    "MaxRecvDataSegmentLength", "MaxBurstLength", "FirstBurstLength", "DefaultTime2Wait",
-    "DefaultTime2Retain", "MaxOutstandingR2T", "DataPDUInOrder", "DataSequenceInOrder",
-    "ErrorRecoveryLevel", "IFMarker", "OFMarker",
+    "HeaderDigest",
+    "DataDigest",
+    "MaxConnections",
+    "InitialR2T",
+    "ImmediateData",
+    "MaxRecvDataSegmentLength",
+    "MaxBurstLength",
+    "FirstBurstLength",
+    "DefaultTime2Wait",
+    "DefaultTime2Retain",
+    "MaxOutstandingR2T",
+    "DataPDUInOrder",
+    "DataSequenceInOrder",
+    "ErrorRecoveryLevel",
+    "IFMarker",
+    "OFMarker",
 )
 
 #: What this initiator supports for keys that are not user settings.
@@ -292,7 +403,8 @@ class OperationalSettings:
             for value in offered:
                 if value not in spec.values:
                     raise ConfigurationError(
-                        f"{name}: {value!r} is not a digest (use 'None' or 'CRC32C')")
+                        f"{name}: {value!r} is not a digest (use 'None' or 'CRC32C')"
+                    )
             if len(set(offered)) != len(offered):
                 raise ConfigurationError(f"{name} lists a digest twice: {offered!r}")
         for spec in KEYS.values():
@@ -309,11 +421,13 @@ class OperationalSettings:
                 raise ConfigurationError(f"{name}={value!r} is not an integer")
             if not spec.minimum <= value <= spec.maximum:
                 raise ConfigurationError(
-                    f"{name}={value} is out of range {spec.minimum}..{spec.maximum}")
+                    f"{name}={value} is out of range {spec.minimum}..{spec.maximum}"
+                )
         if self.first_burst_length > self.max_burst_length:
             raise ConfigurationError(
                 f"first_burst_length={self.first_burst_length} exceeds "
-                f"max_burst_length={self.max_burst_length}")
+                f"max_burst_length={self.max_burst_length}"
+            )
 
     def value_of(self, key: str) -> str:
         """Our value of ``key`` as sent on the wire (a list for list keys)."""
@@ -338,11 +452,15 @@ class OperationalSettings:
         """
         if session_type not in _SESSION_TYPES:
             raise ConfigurationError(
-                f"session type {session_type!r} is not 'Discovery' or 'Normal'")
+                f"session type {session_type!r} is not 'Discovery' or 'Normal'"
+            )
         self.validate()
         discovery = session_type == "Discovery"
-        return [(key, self.value_of(key)) for key in _OFFER_ORDER
-                if KEYS[key].discovery or not discovery]
+        return [
+            (key, self.value_of(key))
+            for key in _OFFER_ORDER
+            if KEYS[key].discovery or not discovery
+        ]
 
 
 # ---------------------------------------------------------------------- negotiated
@@ -418,7 +536,8 @@ def _parse_num(spec: KeySpec, value: str) -> int:
         raise NegotiationError(f"{spec.name}={value!r}: expected a number") from None
     if not spec.minimum <= number <= spec.maximum:
         raise NegotiationError(
-            f"{spec.name}={number} is out of range {spec.minimum}..{spec.maximum}")
+            f"{spec.name}={number} is out of range {spec.minimum}..{spec.maximum}"
+        )
     return number
 
 
@@ -461,7 +580,8 @@ def _check_list(spec: KeySpec, answer: str, offered: str) -> str:
     if answer not in offered.split(","):
         raise NegotiationError(
             f"target answered {spec.name}={answer}, which is not one of the offered "
-            f"values {offered}")
+            f"values {offered}"
+        )
     return answer
 
 
@@ -469,7 +589,8 @@ def _check_min(spec: KeySpec, answer: str, offered: str) -> str:
     number = _parse_num(spec, answer)
     if number > parse_number(offered):
         raise NegotiationError(
-            f"target answered {spec.name}={number}, more than the offered {offered}")
+            f"target answered {spec.name}={number}, more than the offered {offered}"
+        )
     return format_number(number)
 
 
@@ -477,7 +598,8 @@ def _check_max(spec: KeySpec, answer: str, offered: str) -> str:
     number = _parse_num(spec, answer)
     if number < parse_number(offered):
         raise NegotiationError(
-            f"target answered {spec.name}={number}, less than the offered {offered}")
+            f"target answered {spec.name}={number}, less than the offered {offered}"
+        )
     return format_number(number)
 
 
@@ -542,7 +664,8 @@ class Negotiation:
     def __post_init__(self) -> None:
         if self.session_type not in _SESSION_TYPES:
             raise ConfigurationError(
-                f"session type {self.session_type!r} is not 'Discovery' or 'Normal'")
+                f"session type {self.session_type!r} is not 'Discovery' or 'Normal'"
+            )
         self.settings.validate()
 
     def offer(self) -> list[tuple[str, str]]:
@@ -606,8 +729,11 @@ class Negotiation:
         if tpgt is not None:
             negotiated.target_portal_group_tag = parse_number(tpgt)
         if negotiated.first_burst_length > negotiated.max_burst_length:
-            log.debug("FirstBurstLength=%d lowered to MaxBurstLength=%d",
-                      negotiated.first_burst_length, negotiated.max_burst_length)
+            log.debug(
+                "FirstBurstLength=%d lowered to MaxBurstLength=%d",
+                negotiated.first_burst_length,
+                negotiated.max_burst_length,
+            )
             negotiated.first_burst_length = negotiated.max_burst_length
         return negotiated
 
@@ -638,7 +764,8 @@ class Negotiation:
         if key in self._answered:
             if agreed != self._agreed[key]:
                 raise NegotiationError(
-                    f"target answered {key} a second time with a different value ({value})")
+                    f"target answered {key} a second time with a different value ({value})"
+                )
             return
         self._answered.add(key)
         self._pending.discard(key)
@@ -647,8 +774,7 @@ class Negotiation:
     def _fallback(self, spec: KeySpec, offered: str, answer: str) -> str:
         """The outcome when the target answers Reject/Irrelevant/NotUnderstood: the default."""
         assert spec.default is not None
-        log.debug("target answered %s=%s; using the default %s",
-                  spec.name, answer, spec.default)
+        log.debug("target answered %s=%s; using the default %s", spec.name, answer, spec.default)
         default = spec.default
         if spec.kind is KeyKind.NUMERICAL_MIN:
             # Never exceed what we offered, whatever the default.
@@ -656,7 +782,8 @@ class Negotiation:
         if spec.kind is KeyKind.LIST and default not in offered.split(","):
             raise NegotiationError(
                 f"target answered {spec.name}={answer}, and the default {default} "
-                f"is not acceptable (offered {offered})")
+                f"is not acceptable (offered {offered})"
+            )
         return default
 
     def _target_key(self, spec: KeySpec, value: str) -> str | None:
@@ -680,8 +807,7 @@ class Negotiation:
         if key in self._agreed:
             raise NegotiationError(f"target negotiated {key} a second time")
         if self.session_type == "Discovery" and not spec.discovery:
-            log.debug("target offered %s in a discovery session; answering %s",
-                      key, IRRELEVANT)
+            log.debug("target offered %s in a discovery session; answering %s", key, IRRELEVANT)
             return IRRELEVANT
         answer = _RESPOND[spec.kind](spec, value, self.settings.value_of(key))
         if answer == REJECT:
