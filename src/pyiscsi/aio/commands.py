@@ -11,7 +11,7 @@ import struct
 from typing import TYPE_CHECKING, Protocol
 
 from pyiscsi.errors import ConfigurationError
-from pyiscsi.scsi import capacity, cdb_block, cdb_spc, luns, mode
+from pyiscsi.scsi import capacity, cdb_block, cdb_spc, luns, mode, params, pr, reports
 from pyiscsi.scsi import inquiry as inq
 
 if TYPE_CHECKING:
@@ -290,8 +290,107 @@ class ScsiCommands:
         self: _Session, lba: int = 0, *, allocation_length: int = 4096
     ) -> capacity.GetLbaStatus:
         """GET LBA STATUS: which ranges from ``lba`` on are mapped, deallocated or anchored."""
-        cdb = cdb_block.GetLbaStatus(
-            starting_lba=lba, allocation_length=allocation_length
-        ).encode()
+        cdb = cdb_block.GetLbaStatus(starting_lba=lba, allocation_length=allocation_length).encode()
         result = await self.execute(cdb, data_in=allocation_length)
         return capacity.parse_get_lba_status(_data(result))
+
+    async def unmap(self: _Session, ranges: list[tuple[int, int]], *, anchor: bool = False) -> None:
+        """UNMAP the (lba, blocks) ranges."""
+        data = params.build_unmap_parameter_list(ranges)
+        cdb = cdb_block.Unmap(parameter_list_length=len(data), anchor=anchor).encode()
+        await self.execute(cdb, data_out=data)
+
+    async def report_supported_opcodes(
+        self: _Session, *, timeouts: bool = False, allocation_length: int = 65536
+    ) -> reports.SupportedOperationCodes:
+        """REPORT SUPPORTED OPERATION CODES, every command (with timeouts if ``timeouts``)."""
+        cdb = cdb_spc.ReportSupportedOperationCodes(
+            rctd=timeouts, allocation_length=allocation_length
+        ).encode()
+        result = await self.execute(cdb, data_in=allocation_length)
+        return reports.parse_supported_operation_codes_all(_data(result))
+
+    # ------------------------------------------------------------------ persistent reservations
+
+    async def _pr_in(self: _Session, service_action: int, allocation_length: int) -> bytes:
+        cdb = cdb_spc.PersistentReserveIn(
+            service_action=service_action, allocation_length=allocation_length
+        ).encode()
+        return _data(await self.execute(cdb, data_in=allocation_length))
+
+    async def pr_read_keys(self: _Session, *, allocation_length: int = 8192) -> pr.ReadKeys:
+        """PERSISTENT RESERVE IN, READ KEYS: the registered reservation keys."""
+        data = await ScsiCommands._pr_in(self, 0, allocation_length)
+        return pr.parse_read_keys(data)
+
+    async def pr_read_reservation(
+        self: _Session, *, allocation_length: int = 8192
+    ) -> pr.ReadReservation:
+        """PERSISTENT RESERVE IN, READ RESERVATION: the reservation held, if any."""
+        data = await ScsiCommands._pr_in(self, 1, allocation_length)
+        return pr.parse_read_reservation(data)
+
+    async def pr_report_capabilities(self: _Session) -> pr.ReportCapabilities:
+        """PERSISTENT RESERVE IN, REPORT CAPABILITIES."""
+        data = await ScsiCommands._pr_in(self, 2, 8)
+        return pr.parse_report_capabilities(data)
+
+    async def pr_read_full_status(
+        self: _Session, *, allocation_length: int = 8192
+    ) -> pr.ReadFullStatus:
+        """PERSISTENT RESERVE IN, READ FULL STATUS: every registration and its I_T nexus."""
+        data = await ScsiCommands._pr_in(self, 3, allocation_length)
+        return pr.parse_read_full_status(data)
+
+    async def pr_out(
+        self: _Session,
+        service_action: int,
+        *,
+        key: int = 0,
+        service_action_key: int = 0,
+        scope: int = 0,
+        type: int = 0,
+        aptpl: bool = False,
+        all_tg_pt: bool = False,
+    ) -> None:
+        """PERSISTENT RESERVE OUT with the basic parameter list.
+
+        ``service_action``: 0 REGISTER, 1 RESERVE, 2 RELEASE, 3 CLEAR, 4 PREEMPT,
+        5 PREEMPT AND ABORT, 6 REGISTER AND IGNORE EXISTING KEY; ``type`` e.g. 1 write
+        exclusive, 3 exclusive access, 5/6 registrants only, 7/8 all registrants.
+        """
+        data = pr.pr_out_parameter_list(key, service_action_key, aptpl=aptpl, all_tg_pt=all_tg_pt)
+        cdb = cdb_spc.PersistentReserveOut(
+            service_action=service_action,
+            scope=scope,
+            type=type,
+            parameter_list_length=len(data),
+        ).encode()
+        await self.execute(cdb, data_out=data)
+
+    async def pr_register(
+        self: _Session, key: int, *, old_key: int = 0, ignore_existing: bool = False
+    ) -> None:
+        """REGISTER ``key`` (or REGISTER AND IGNORE EXISTING KEY); key 0 unregisters."""
+        action = 6 if ignore_existing else 0
+        await ScsiCommands.pr_out(self, action, key=old_key, service_action_key=key)
+
+    async def pr_reserve(self: _Session, key: int, type: int) -> None:
+        """RESERVE with the registered ``key`` and reservation ``type``."""
+        await ScsiCommands.pr_out(self, 1, key=key, type=type)
+
+    async def pr_release(self: _Session, key: int, type: int) -> None:
+        """RELEASE the reservation of ``type`` held with ``key``."""
+        await ScsiCommands.pr_out(self, 2, key=key, type=type)
+
+    async def pr_clear(self: _Session, key: int) -> None:
+        """CLEAR every registration and the reservation."""
+        await ScsiCommands.pr_out(self, 3, key=key)
+
+    async def pr_preempt(
+        self: _Session, key: int, victim_key: int, type: int, *, abort: bool = False
+    ) -> None:
+        """PREEMPT (or PREEMPT AND ABORT) the registrations of ``victim_key``."""
+        await ScsiCommands.pr_out(
+            self, 5 if abort else 4, key=key, service_action_key=victim_key, type=type
+        )
