@@ -42,7 +42,8 @@ class Driver(asyncio.BufferedProtocol):
         self._timer_at: float | None = None
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
-        self.async_events: list[AsyncEvent] = []
+        #: called with each Asynchronous Message the target sends
+        self.on_async: Callable[[AsyncEvent], None] | None = None
         #: called once the TCP connection is gone (the session reconnects from there)
         self.on_lost: Callable[[Driver], None] | None = None
 
@@ -141,8 +142,9 @@ class Driver(asyncio.BufferedProtocol):
                 if self.transport is not None:
                     self.transport.close()
             else:
-                self.async_events.append(event)
                 log.info("asynchronous message from target: event %d", event.message.event)
+                if self.on_async is not None:
+                    self.on_async(event)
 
     def _arm_timer(self) -> None:
         when = self.core.next_timer()

@@ -15,7 +15,7 @@ from pyiscsi.aio.commands import ScsiCommands
 from pyiscsi.aio.driver import Driver
 from pyiscsi.config import SessionConfig
 from pyiscsi.protocol.chap import ChapAlgorithm
-from pyiscsi.protocol.connection import Connection, State
+from pyiscsi.protocol.connection import AsyncEvent, Connection, State
 from pyiscsi.protocol.keys import Negotiated
 from pyiscsi.protocol.login import LoginParameters, LoginRedirect
 from pyiscsi.protocol.tasks import (
@@ -35,6 +35,11 @@ log = logging.getLogger("pyiscsi.session")
 _MAX_REDIRECTS = 5
 _MAX_UNIT_ATTENTIONS = 16
 _MAX_RECONNECT_DELAY = 10.0
+# AsyncEvent codes
+_ASYNC_SCSI_EVENT = 0
+_ASYNC_LOGOUT_REQUEST = 1
+_ASYNC_DROP_CONNECTION = 2
+_ASYNC_DROP_ALL = 3
 _UNIT_ATTENTION = 0x6
 _GOOD_STATUSES = (0x00, 0x04)  # GOOD, CONDITION MET
 
@@ -143,6 +148,7 @@ class Session(ScsiCommands):
                     if not self.discovery:
                         await self._clear_unit_attentions()
                 self.host, self.port = host, port
+                self._arm_reconnect()
                 return
             except LoginRedirect as redirect:
                 log.info("login redirected to %s:%d", redirect.host, redirect.port)
@@ -186,8 +192,7 @@ class Session(ScsiCommands):
             ) from None
         self._core, self._driver = core, driver
         await driver.track(core.login())
-        core.keep_scsi_tasks = cfg.reconnect and not self.discovery
-        driver.on_lost = self._on_lost
+        driver.on_async = self._on_async_event
         log.info("logged in to %s at %s:%d", params.target_name or "discovery", host, port)
 
     def _drop_sha256_quirk(self) -> bool:
@@ -224,6 +229,12 @@ class Session(ScsiCommands):
 
     # ----------------------------------------------------------------- reconnect
 
+    def _arm_reconnect(self) -> None:
+        """From now on a lost connection is re-established (if the config says so)."""
+        core, driver = self._driver_checked()
+        core.keep_scsi_tasks = self.config.reconnect and not self.discovery
+        driver.on_lost = self._on_lost
+
     def _on_lost(self, driver: Driver) -> None:
         """The TCP connection of a logged-in session is gone: reconnect, unless closing."""
         core = self._core
@@ -234,6 +245,42 @@ class Session(ScsiCommands):
         reason = driver.failure or errors.ISCSIConnectionError("connection lost")
         log.warning("connection to %s lost (%s); reconnecting", self.portal, reason)
         self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect(reason))
+
+    def _on_async_event(self, event: AsyncEvent) -> None:
+        """React to an Asynchronous Message (RFC 7143 11.9.1)."""
+        message = event.message
+        if message.event == _ASYNC_SCSI_EVENT:
+            sense = message.data[2 : 2 + int.from_bytes(message.data[:2], "big")]
+            log.warning("target reported a SCSI event: %s", _describe_sense(sense))
+        elif message.event == _ASYNC_LOGOUT_REQUEST:
+            log.warning(
+                "target requests a logout within %d s; %s",
+                message.parameter3,
+                "logging out and in again" if self.config.reconnect else "session will end",
+            )
+            if self.config.reconnect and self._reconnecting is None and not self._closed:
+                self._reconnecting = asyncio.get_running_loop().create_task(self._relogin())
+        elif message.event in (_ASYNC_DROP_CONNECTION, _ASYNC_DROP_ALL):
+            log.warning("target will drop the connection (Time2Wait %d s)", message.parameter2)
+        else:
+            log.info("ignored asynchronous event %d", message.event)
+
+    async def _relogin(self) -> None:
+        """Let commands in flight finish, log out, then log in again (target asked for it)."""
+        core, driver = self._core, self._driver
+        if core is None or driver is None:
+            return
+        waiting = [t.handle for t in core.unfinished() if isinstance(t.handle, asyncio.Future)]
+        if waiting:
+            await asyncio.wait(waiting, timeout=self.config.login_timeout)
+        driver.on_lost = None
+        try:
+            async with asyncio.timeout(self.config.login_timeout):
+                await driver.track(core.logout())
+        except (errors.ISCSIError, TimeoutError) as exc:
+            log.info("logout the target asked for did not complete cleanly: %s", exc)
+        self._held.extend(core.orphaned)
+        await self._reconnect(errors.ISCSIConnectionError("target requested a logout"))
 
     async def _reconnect(self, reason: errors.ISCSIError) -> None:
         """Log in again (same ISID: the target reinstates the session) and re-send commands."""
@@ -264,6 +311,7 @@ class Session(ScsiCommands):
                 delay = min(max(delay * 2, 0.25), _MAX_RECONNECT_DELAY)
                 continue
             self.host, self.port = host, port
+            self._arm_reconnect()
             self.reconnects += 1
             self._reconnecting = None
             log.warning("reconnected to %s after %d attempt(s)", self.portal, attempts)
@@ -580,6 +628,13 @@ async def discover(url: str | None = None, **options: Any) -> list[DiscoveredTar
     """SendTargets=All on a portal: every target it reports, with its portals."""
     async with open_discovery(url, **options) as session:
         return await session.send_targets()
+
+
+def _describe_sense(sense: bytes) -> str:
+    try:
+        return str(parse_sense(sense))
+    except ValueError:
+        return f"undecodable sense {sense.hex()}"
 
 
 def _ignore_result(future: Awaitable[Any]) -> None:

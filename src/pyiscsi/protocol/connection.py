@@ -176,6 +176,10 @@ class Connection:
         login = self._login
         return login.chap.algorithm if login is not None and login.chap is not None else None
 
+    def unfinished(self) -> list[Task]:
+        """The tasks sent or waiting that the target has not answered yet."""
+        return [t for t in self._tasks.values() if not t.done] + list(self._waiting)
+
     @property
     def tasks_in_flight(self) -> int:
         """Tasks sent or waiting and not yet answered."""
