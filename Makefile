@@ -1,0 +1,52 @@
+# pyiscsi: `make demo` and `make test` on a fresh Debian 12 machine, as root.
+# Every target first runs scripts/install-deps.sh (tgt, libiscsi-bin, .venv; quiet when done).
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RUFF   := $(VENV)/bin/ruff
+MYPY   := $(VENV)/bin/mypy
+PYTEST := $(PY) -m pytest
+# The tgtd harness and the demo are typechecked too (tests/ holds the tgt module).
+HARNESS := tests/tgt.py scripts/demo.py
+
+.PHONY: all deps demo test lint typecheck unit integration bench clean
+
+all: test
+
+deps:
+	@bash scripts/install-deps.sh
+
+demo: deps
+	$(PY) scripts/demo.py
+
+# ruff, mypy and pytest all run even if one fails, so CI shows every result (and pytest's
+# summary line); the target fails if any of them did. pytest's status 5 (no tests) fails too.
+test: deps
+	@failed=""; \
+	echo "+ ruff check src tests scripts bench"; $(RUFF) check src tests scripts bench || failed="$$failed ruff"; \
+	echo "+ mypy"; $(MYPY) || failed="$$failed mypy"; \
+	MYPYPATH=tests $(MYPY) $(HARNESS) || failed="$$failed mypy-harness"; \
+	echo "+ pytest -q tests"; $(PYTEST) -q tests || failed="$$failed pytest"; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi; \
+	echo "make test: all passed"
+
+lint: deps
+	$(RUFF) check src tests scripts bench
+
+typecheck: deps
+	$(MYPY)
+	MYPYPATH=tests $(MYPY) $(HARNESS)
+
+unit: deps
+	$(PYTEST) -q tests/unit
+
+integration: deps
+	$(PYTEST) -q tests/integration
+
+bench: deps
+	$(PY) bench/perf_vs_libiscsi.py
+
+clean:
+	rm -rf $(VENV) build .demo .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -name '*.egg-info' -type d -prune -exec rm -rf {} +
