@@ -16,7 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pyiscsi.scsi.inquiry import FieldSpec, _be, _pack_into, _unpack, _values
+from pyiscsi.scsi._fields import FieldSpec
+from pyiscsi.scsi._fields import be as _be
+from pyiscsi.scsi._fields import pack_into as _pack_into
+from pyiscsi.scsi._fields import unpack as _unpack
+from pyiscsi.scsi._fields import values as _values
 
 __all__ = [
     "BlockDescriptor",

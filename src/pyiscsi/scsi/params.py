@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pyiscsi.scsi.inquiry import CodeSet, DesignatorType, _be
+from pyiscsi.scsi._fields import be as _be
+from pyiscsi.scsi.inquiry import CodeSet, DesignatorType
 
 __all__ = [
     "BlockToBlockSegment",

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import IntEnum
 
-from pyiscsi.scsi.inquiry import FieldSpec, _be, _unpack
+from pyiscsi.scsi._fields import FieldSpec
+from pyiscsi.scsi._fields import be as _be
+from pyiscsi.scsi._fields import unpack as _unpack
+from pyiscsi.scsi.opcodes import PersistentReservationType
 
 __all__ = [
     "FullStatusDescriptor",
@@ -34,17 +36,6 @@ __all__ = [
     "pr_out_parameter_list",
     "register_and_move_parameter_list",
 ]
-
-
-class PersistentReservationType(IntEnum):
-    """TYPE of a persistent reservation (SPC-5 table 197)."""
-
-    WRITE_EXCLUSIVE = 0x1
-    EXCLUSIVE_ACCESS = 0x3
-    WRITE_EXCLUSIVE_REGISTRANTS_ONLY = 0x5
-    EXCLUSIVE_ACCESS_REGISTRANTS_ONLY = 0x6
-    WRITE_EXCLUSIVE_ALL_REGISTRANTS = 0x7
-    EXCLUSIVE_ACCESS_ALL_REGISTRANTS = 0x8
 
 
 @dataclass(slots=True)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from pyiscsi.scsi.inquiry import FieldSpec, _be, _unpack
+from pyiscsi.scsi._fields import FieldSpec
+from pyiscsi.scsi._fields import be as _be
+from pyiscsi.scsi._fields import unpack as _unpack
 
 __all__ = [
     "AsymmetricAccessState",
