@@ -178,12 +178,12 @@ class Connection:
 
     def unfinished(self) -> list[Task]:
         """The tasks sent or waiting that the target has not answered yet."""
-        return [t for t in self._tasks.values() if not t.done] + list(self._waiting)
+        return [t for t in self._tasks.values() if not t.done]
 
     @property
     def tasks_in_flight(self) -> int:
         """Tasks sent or waiting and not yet answered."""
-        return len(self._tasks) + len(self._waiting)
+        return len(self._tasks)
 
     # ------------------------------------------------------------------ requests
 
@@ -285,6 +285,11 @@ class Connection:
         task.cancelled = True
         if task.data_in is not None:
             task.data_in = memoryview(bytearray(len(task.data_in)))
+            receiving = self._pdu
+            if isinstance(receiving, P.DataIn) and receiving.itt == task.itt:
+                # the rest of the payload under way goes to the scratch buffer too
+                start = receiving.buffer_offset
+                self._dest = task.data_in[start : start + len(self._dest)]
         error = errors.CommandCancelledError("command cancelled")
         if task in self._waiting:
             self._waiting.remove(task)
@@ -351,8 +356,8 @@ class Connection:
             self._direct = True
             return self._dest[self._got :]
         self._direct = False
-        if self._rstart == self._rend:
-            self._rstart = self._rend = 0
+        if self._rstart == self._rend or self.state is State.CLOSED:
+            self._rstart = self._rend = 0  # all consumed (or, once closed, discarded)
         elif len(self._rbuf) - self._rend < 65536:
             pending = bytes(self._rview[self._rstart : self._rend])
             self._rview[: len(pending)] = pending
@@ -398,7 +403,7 @@ class Connection:
         dlen = int.from_bytes(rview[start + 5 : start + 8], "big")
         self._rstart = start + need
         if pdu_log.isEnabledFor(logging.DEBUG):
-            pdu_log.debug("recv %s", pdu)
+            pdu_log.debug("recv %s", P.describe(pdu, dlen))
         if dlen == 0:
             self._dispatch(pdu, b"")
             return True
@@ -477,13 +482,16 @@ class Connection:
             self._on_login_response(pdu)
         else:
             pdu.data = bytes(data)
-            self._note_sn(pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn)
+            # a NOP-In that answers no NOP-Out (ITT 0xffffffff) carries StatSN without taking it
+            unsolicited = isinstance(pdu, P.NopIn) and pdu.itt == P.NO_TAG
+            if isinstance(pdu, P.TaskManagementResponse):
+                # end the aborted tasks first: the window this opens must not send them
+                self._on_tmf_response(pdu)
+            self._note_sn(None if unsolicited else pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn)
             if isinstance(pdu, P.NopIn):
                 self._on_nop_in(pdu)
             elif isinstance(pdu, P.TextResponse):
                 self._on_text_response(pdu)
-            elif isinstance(pdu, P.TaskManagementResponse):
-                self._on_tmf_response(pdu)
             elif isinstance(pdu, P.LogoutResponse):
                 self._on_logout_response(pdu)
             elif isinstance(pdu, P.AsyncMessage):
@@ -510,11 +518,17 @@ class Connection:
         task = self._tasks.get(pdu.itt)
         if not isinstance(task, ScsiTask):
             raise errors.ProtocolError(f"Data-In for unknown task 0x{pdu.itt:08x}")
-        if pdu.datasn != task.expected_datasn and task.error is None:
-            task.error = errors.ProtocolError(
-                f"Data-In DataSN {pdu.datasn} for task 0x{pdu.itt:08x}, "
-                f"expected {task.expected_datasn}"
-            )
+        if task.error is None:
+            if pdu.datasn != task.expected_datasn:
+                task.error = errors.ProtocolError(
+                    f"Data-In DataSN {pdu.datasn} for task 0x{pdu.itt:08x}, "
+                    f"expected {task.expected_datasn}"
+                )
+            elif pdu.buffer_offset != task.received and self.negotiated.data_pdu_in_order:
+                task.error = errors.ProtocolError(
+                    f"Data-In for task 0x{pdu.itt:08x} at offset {pdu.buffer_offset}, "
+                    f"expected {task.received} (DataPDUInOrder=Yes)"
+                )
         task.expected_datasn = pdu.datasn + 1
         task.received += length
         if pdu.has_status:
@@ -652,6 +666,8 @@ class Connection:
         for victim in victims:
             if victim is None:
                 continue
+            if victim in self._waiting:
+                self._waiting.remove(victim)  # never sent: it must not go out later
             if victim.done:
                 self._tasks.pop(victim.itt, None)
             elif victim.itt in self._tasks:
@@ -696,7 +712,10 @@ class Connection:
         if pdu.itt != task.itt:
             raise errors.ProtocolError(f"Login Response for unknown task 0x{pdu.itt:08x}")
         if pdu.status_class == 0:
-            self._note_sn(pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn)
+            # the login sets the window: taken as it is, not compared with our initial values
+            self.expstatsn = (pdu.statsn + 1) & _SN_MASK
+            if ((pdu.maxcmdsn + 1 - pdu.expcmdsn) & _SN_MASK) < 0x80000000:
+                self.expcmdsn, self.maxcmdsn = pdu.expcmdsn, pdu.maxcmdsn
         try:
             request = login.receive(pdu)
         except errors.LoginError as exc:
@@ -726,7 +745,7 @@ class Connection:
                 return
             pdu = changed
         if pdu_log.isEnabledFor(logging.DEBUG):
-            pdu_log.debug("send %s", pdu)
+            pdu_log.debug("send %s", P.describe(pdu, len(pdu.data)))
         self._out += P.encode(pdu, self._header_digest, self._data_digest)
 
     def _send_login(self, request: P.LoginRequest) -> None:

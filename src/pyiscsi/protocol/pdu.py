@@ -21,7 +21,7 @@ Sequence numbers (CmdSN, StatSN, DataSN, R2TSN) are explained where they are use
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import IntEnum
 from typing import ClassVar, TypeAlias
 
@@ -54,6 +54,7 @@ __all__ = [
     "TextRequest",
     "TextResponse",
     "decode_header",
+    "describe",
     "encode",
     "encode_data_out",
     "padding",
@@ -745,6 +746,25 @@ def decode_header(bhs: Buffer) -> IncomingPdu:
     if opcode == Opcode.REJECT:
         return Reject(b2, w24, w28, w32, w36, itt=itt)
     raise ProtocolError(f"target sent a PDU with opcode 0x{opcode:02x}, which targets may not send")
+
+
+def describe(pdu: OutgoingPdu | IncomingPdu, data_length: int) -> str:
+    """One line for a PDU trace: its fields, but only the length of its data segment.
+
+    (Login and Text data carry keys such as CHAP_R, which traces must not show.)
+    """
+    parts = []
+    for f in fields(pdu):
+        if f.name == "data":
+            continue
+        value = getattr(pdu, f.name)
+        if f.name in ("itt", "ttt", "referenced_task_tag") and isinstance(value, int):
+            value = f"0x{value:08x}"
+        elif isinstance(value, bytes):
+            value = value.hex()
+        parts.append(f"{f.name}={value}")
+    parts.append(f"data={data_length} bytes")
+    return f"{type(pdu).__name__}({', '.join(parts)})"
 
 
 def header_lengths(bhs: Buffer) -> tuple[int, int]:

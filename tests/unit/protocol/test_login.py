@@ -1,0 +1,410 @@
+"""The login state machine: stages, CHAP (one-way and mutual), redirects, status classes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for fake_target
+
+from fake_target import FakeTarget, InitiatorPdu, TargetConfig, exchange
+from pyiscsi import errors
+from pyiscsi.protocol import pdu as P
+from pyiscsi.protocol.chap import ChapAlgorithm, ChapCredentials
+from pyiscsi.protocol.connection import Connection, ConnectionFailed, State, TaskDone
+from pyiscsi.protocol.keys import OperationalSettings, encode_text
+from pyiscsi.protocol.login import (
+    Login,
+    LoginParameters,
+    LoginRedirect,
+    Stage,
+    parse_target_address,
+)
+from pyiscsi.protocol.tasks import LoginTask
+
+INITIATOR = "iqn.2026-11.org.example:initiator"
+TARGET = "iqn.2026-11.org.example:disk"
+USER, SECRET = "alice", "initiator-secret-1"
+TUSER, TSECRET = "disk-target", "target-secret-22"
+
+
+def run_login(
+    config: TargetConfig | None = None,
+    credentials: ChapCredentials | None = None,
+    target_name: str | None = TARGET,
+    settings: OperationalSettings | None = None,
+) -> tuple[Connection, FakeTarget, LoginTask]:
+    target = FakeTarget(config)
+    conn = Connection(LoginParameters(INITIATOR, target_name), settings, credentials)
+    task = conn.login()
+    events = exchange(conn, target)
+    assert task in [e.task for e in events if isinstance(e, TaskDone)]
+    return conn, target, task
+
+
+def logins(target: FakeTarget) -> list[InitiatorPdu]:
+    return target.of_opcode(P.Opcode.LOGIN_REQUEST)
+
+
+def stages(pdu: InitiatorPdu) -> tuple[bool, bool, int, int]:
+    """(T, C, CSG, NSG) of a Login Request."""
+    return pdu.final, pdu.cont, (pdu.flags >> 2) & 3, pdu.flags & 3
+
+
+def chap_config(**kwargs: object) -> TargetConfig:
+    return TargetConfig(chap_user=USER, chap_secret=SECRET, **kwargs)  # type: ignore[arg-type]
+
+
+MUTUAL = ChapCredentials(USER, SECRET, TUSER, TSECRET)
+
+
+# ------------------------------------------------------------------------------ no auth
+
+
+def test_login_without_authentication() -> None:
+    conn, target, task = run_login()
+    assert task.error is None and conn.state is State.FULL_FEATURE
+    assert task.negotiated is conn.negotiated
+    reqs = logins(target)
+    assert [stages(r) for r in reqs] == [(True, False, 0, 1), (True, False, 1, 3)]
+    first = reqs[0].pairs
+    assert first == [
+        ("InitiatorName", INITIATOR),
+        ("SessionType", "Normal"),
+        ("TargetName", TARGET),
+        ("AuthMethod", "None"),
+    ]
+    keys = dict(reqs[1].pairs)
+    assert keys["MaxRecvDataSegmentLength"] == "262144"
+    assert keys["HeaderDigest"] == "None,CRC32C"
+    # one task: the same ITT, ISID and CmdSN on every request; I bit set
+    assert len({(r.itt, r.lun >> 16, r.cmdsn) for r in reqs}) == 1
+    assert all(r.immediate for r in reqs)
+    assert reqs[0].lun >> 16 == 0x800000000001
+    assert reqs[0].expstatsn == 0
+    assert reqs[1].expstatsn == target.config.initial_statsn + 1
+    assert conn.expstatsn == target.statsn
+    assert target.violations == []
+
+
+def test_discovery_login_has_no_target_name() -> None:
+    _conn, target, task = run_login(target_name=None)
+    assert task.error is None
+    first = dict(logins(target)[0].pairs)
+    assert first["SessionType"] == "Discovery" and "TargetName" not in first
+    operational = dict(logins(target)[1].pairs)
+    assert "MaxBurstLength" not in operational and "InitialR2T" not in operational
+
+
+def test_login_continues_when_the_target_stays_in_security() -> None:
+    _conn, target, task = run_login(TargetConfig(login_stay_in_security=True))
+    assert task.error is None
+    assert [stages(r) for r in logins(target)] == [
+        (True, False, 0, 1),
+        (True, False, 0, 1),
+        (True, False, 1, 3),
+    ]
+    assert logins(target)[1].data == b""
+
+
+def test_login_response_split_with_the_c_bit() -> None:
+    conn, target, task = run_login(TargetConfig(login_split=20))
+    assert task.error is None
+    assert conn.negotiated.target_alias == "fake"
+    assert conn.negotiated.max_xmit_data_segment_length == 8192
+    reqs = logins(target)
+    empties = [r for r in reqs if not r.data]
+    assert empties and all(stages(r)[:2] == (False, False) for r in empties)
+    assert target.violations == []
+
+
+def test_login_decodes_keys_split_inside_a_value() -> None:
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
+    login.first_request()
+    data = encode_text([("AuthMethod", "None"), ("TargetAlias", "split-alias")])
+
+    def response(piece: bytes, cont: bool, transit: bool) -> P.LoginResponse:
+        return P.LoginResponse(1, bytes(6), 0, transit, cont, 0, 1 if transit else 0, 0, 0, 1,
+                               1, 1, 0, 0, piece)
+
+    more = login.receive(response(data[:15], True, False))
+    assert more is not None and more.data == b"" and not more.transit and not more.cont
+    nxt = login.receive(response(data[15:], False, True))
+    assert nxt is not None and nxt.csg == Stage.OPERATIONAL
+    assert login.target_alias == "split-alias"
+
+
+def test_tsih_and_target_keys_are_taken_from_the_final_response() -> None:
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings(
+        immediate_data=False, initial_r2t=True))
+    login.first_request()
+    req = login.receive(P.LoginResponse(1, bytes(6), 0, True, False, 0, 1, 0, 0, 1, 1, 1, 0, 0,
+                                        encode_text([("TargetPortalGroupTag", "7")])))
+    assert req is not None
+    assert (req.transit, req.csg, req.nsg) == (True, Stage.OPERATIONAL, Stage.FULL_FEATURE)
+    answers = encode_text([("HeaderDigest", "None"), ("DataDigest", "None"),
+                           ("MaxConnections", "1"), ("MaxBurstLength", "262144"),
+                           ("FirstBurstLength", "65536"), ("DefaultTime2Wait", "2"),
+                           ("DefaultTime2Retain", "0"), ("MaxOutstandingR2T", "1"),
+                           ("ErrorRecoveryLevel", "0"), ("MaxRecvDataSegmentLength", "4096")])
+    assert login.receive(P.LoginResponse(1, bytes(6), 0x4321, True, False, 1, 3, 0, 0, 2, 1, 1,
+                                         0, 0, answers)) is None
+    assert login.tsih == 0x4321 and login.stage is Stage.FULL_FEATURE
+    result = login.result()
+    assert result.target_portal_group_tag == 7
+    assert result.max_xmit_data_segment_length == 4096
+
+
+def test_login_response_in_the_wrong_stage() -> None:
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
+    login.first_request()
+    with pytest.raises(errors.NegotiationError, match="stage 1"):
+        login.receive(P.LoginResponse(1, bytes(6), 0, True, False, 1, 3, 0, 0, 1, 1, 1, 0, 0,
+                                      b""))
+
+
+def test_login_response_for_another_itt_fails_the_connection() -> None:
+    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    task = conn.login()
+    conn.receive_data(P.encode_target_pdu(
+        P.LoginResponse(task.itt + 1, bytes(6), 0, True, False, 0, 1, 0, 0, 1, 1, 1, 0, 0)))
+    (failure,) = [e for e in conn.events() if isinstance(e, ConnectionFailed)]
+    assert "Login Response for unknown task" in str(failure.error)
+    assert task.error is failure.error
+
+
+def test_login_response_in_full_feature_phase_fails_the_connection() -> None:
+    conn, target, _ = run_login()
+    conn.receive_data(P.encode_target_pdu(
+        P.LoginResponse(1, bytes(6), 0, True, False, 1, 3, 0, 0, target.statsn, 1, 1, 0, 0)))
+    (failure,) = conn.events()
+    assert isinstance(failure, ConnectionFailed)
+    assert "outside the login phase" in str(failure.error)
+
+
+# --------------------------------------------------------------------------------- CHAP
+
+
+@pytest.mark.parametrize("algorithm", list(ChapAlgorithm))
+def test_chap_login(algorithm: ChapAlgorithm) -> None:
+    config = chap_config(chap_algorithm=algorithm)
+    conn, target, task = run_login(config, ChapCredentials(USER, SECRET))
+    assert task.error is None and conn.state is State.FULL_FEATURE
+    reqs = logins(target)
+    assert [stages(r) for r in reqs] == [
+        (False, False, 0, 0),
+        (False, False, 0, 0),
+        (True, False, 0, 1),
+        (True, False, 1, 3),
+    ]
+    assert dict(reqs[0].pairs)["AuthMethod"] == "CHAP,None"
+    assert reqs[1].pairs == [("CHAP_A", "8,7,6,5")]
+    answer = dict(reqs[2].pairs)
+    assert answer["CHAP_N"] == USER and "CHAP_C" not in answer
+    assert len(bytes.fromhex(answer["CHAP_R"][2:])) == algorithm.digest_size
+    assert conn.chap_algorithm is None  # the login is over
+    assert target.violations == []
+
+
+def test_chap_secret_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    _conn, _target, task = run_login(chap_config(mutual_user=TUSER, mutual_secret=TSECRET), MUTUAL)
+    assert task.error is None
+    text = caplog.text
+    assert SECRET not in text and TSECRET not in text
+    assert "<hidden>" in text  # login.py's own log hides CHAP_R and CHAP_C
+
+
+def test_chap_responses_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    _conn, target, task = run_login(chap_config(mutual_user=TUSER, mutual_secret=TSECRET), MUTUAL)
+    assert task.error is None
+    values = [v for r in logins(target) for k, v in r.pairs if k in ("CHAP_R", "CHAP_C")]
+    assert len(values) == 2
+    for value in values:
+        assert value[2:] not in caplog.text
+
+
+def test_mutual_chap_login() -> None:
+    conn, target, task = run_login(chap_config(mutual_user=TUSER, mutual_secret=TSECRET), MUTUAL)
+    assert task.error is None and conn.state is State.FULL_FEATURE
+    reqs = logins(target)
+    assert dict(reqs[0].pairs)["AuthMethod"] == "CHAP"  # None is not acceptable
+    answer = dict(reqs[2].pairs)
+    assert {"CHAP_N", "CHAP_R", "CHAP_I", "CHAP_C"} <= answer.keys()
+    assert target.violations == []
+
+
+def test_mutual_chap_impostor_target_is_refused() -> None:
+    conn, target, task = run_login(
+        chap_config(mutual_user=TUSER, mutual_secret=TSECRET, impostor=True), MUTUAL)
+    assert isinstance(task.error, errors.AuthenticationError)
+    assert "wrong CHAP_R" in str(task.error)
+    assert conn.state is State.CLOSED
+    assert len(logins(target)) == 3  # nothing sent after the bad answer
+
+
+def test_mutual_chap_wrong_target_name_is_refused() -> None:
+    creds = ChapCredentials(USER, SECRET, "someone-else", TSECRET)
+    _conn, _target, task = run_login(chap_config(mutual_user=TUSER, mutual_secret=TSECRET), creds)
+    assert isinstance(task.error, errors.AuthenticationError)
+    assert "CHAP_N" in str(task.error)
+
+
+@pytest.mark.parametrize("refusal", ["Reject", "None"])
+def test_target_refusing_chap_when_mutual_was_asked(refusal: str) -> None:
+    conn, target, task = run_login(chap_config(refuse_chap=refusal), MUTUAL)
+    assert isinstance(task.error, errors.AuthenticationError)
+    assert conn.state is State.CLOSED
+    assert len(logins(target)) == 1
+
+
+def test_target_without_chap_accepts_a_one_way_chap_initiator() -> None:
+    conn, target, task = run_login(TargetConfig(), ChapCredentials(USER, SECRET))
+    assert task.error is None and conn.state is State.FULL_FEATURE
+    assert [stages(r) for r in logins(target)] == [
+        (False, False, 0, 0), (True, False, 0, 1), (True, False, 1, 3)]
+
+
+@pytest.mark.parametrize("generic", [False, True])
+def test_wrong_chap_secret(generic: bool) -> None:
+    config = chap_config(generic_auth_failure=generic)
+    conn, target, task = run_login(config, ChapCredentials(USER, "not-the-secret"))
+    assert isinstance(task.error, errors.AuthenticationError)
+    assert task.error.status_class == 2
+    assert task.error.status_detail == (0 if generic else 1)
+    assert conn.state is State.CLOSED
+    assert conn.expstatsn == target.config.initial_statsn + 2  # failed response: not counted
+
+
+def test_target_requires_chap_and_no_credentials() -> None:
+    _conn, _target, task = run_login(chap_config())
+    assert isinstance(task.error, errors.AuthenticationError)
+    assert "no credentials" in str(task.error)
+    assert (task.error.status_class, task.error.status_detail) == (2, 1)
+
+
+def test_target_asking_chap_of_an_initiator_without_credentials() -> None:
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
+    login.first_request()
+    with pytest.raises(errors.AuthenticationError, match="AuthMethod=CHAP"):
+        login.receive(P.LoginResponse(1, bytes(6), 0, False, False, 0, 0, 0, 0, 1, 1, 1, 0, 0,
+                                      encode_text([("AuthMethod", "CHAP")])))
+
+
+def test_target_chap_algorithm_not_offered() -> None:
+    creds = ChapCredentials(USER, SECRET, algorithms=(ChapAlgorithm.SHA256,))
+    _conn, _target, task = run_login(chap_config(chap_algorithm=ChapAlgorithm.MD5), creds)
+    assert isinstance(task.error, errors.AuthenticationError)
+
+
+# ---------------------------------------------------------------------------- redirects
+
+
+@pytest.mark.parametrize(
+    ("detail", "address", "host", "port", "permanent"),
+    [
+        (0x01, "192.0.2.7:3261,2", "192.0.2.7", 3261, False),
+        (0x02, "[2001:db8::17]:3262,1", "2001:db8::17", 3262, True),
+        (0x01, "[fe80::1%eth0]", "fe80::1%eth0", 3260, False),
+        (0x02, "storage.example.com", "storage.example.com", 3260, True),
+    ],
+)
+def test_redirect(detail: int, address: str, host: str, port: int, permanent: bool) -> None:
+    conn, _target, task = run_login(TargetConfig(redirect_to=address, login_status=(1, detail)))
+    error = task.error
+    assert isinstance(error, LoginRedirect)
+    assert (error.host, error.port, error.permanent) == (host, port, permanent)
+    assert (error.status_class, error.status_detail) == (1, detail)
+    assert conn.state is State.CLOSED
+    assert conn.expstatsn == 0  # a class 1 response carries no valid StatSN
+
+
+def test_redirect_without_target_address() -> None:
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
+    login.first_request()
+    with pytest.raises(errors.TargetMovedError, match="0x0101"):
+        login.receive(P.LoginResponse(1, bytes(6), 0, False, False, 0, 0, 0, 0, 1, 1, 1, 1, 1))
+
+
+# ------------------------------------------------------------------------ status classes
+
+
+@pytest.mark.parametrize(
+    ("detail", "error_class"),
+    [
+        (0x00, errors.LoginError),
+        (0x01, errors.AuthenticationError),
+        (0x02, errors.AuthorizationError),
+        (0x03, errors.TargetNotFoundError),
+        (0x04, errors.TargetRemovedError),
+        (0x05, errors.LoginError),
+        (0x06, errors.LoginError),
+        (0x07, errors.NegotiationError),
+        (0x08, errors.LoginError),
+        (0x09, errors.LoginError),
+        (0x0A, errors.LoginError),
+        (0x0B, errors.LoginError),
+        (0x42, errors.LoginError),
+    ],
+)
+def test_initiator_error_details(detail: int, error_class: type[errors.LoginError]) -> None:
+    conn, _target, task = run_login(TargetConfig(login_status=(2, detail)))
+    error = task.error
+    assert type(error) is error_class
+    assert isinstance(error, errors.LoginError)
+    assert (error.status_class, error.status_detail) == (2, detail)
+    assert f"0x02{detail:02x}" in str(error)
+    assert conn.state is State.CLOSED
+
+
+@pytest.mark.parametrize("detail", [0x00, 0x01, 0x02, 0x33])
+def test_target_error_details(detail: int) -> None:
+    _conn, target, task = run_login(TargetConfig(login_status=(3, detail), login_status_at=1))
+    error = task.error
+    assert type(error) is errors.TargetUnavailableError
+    assert (error.status_class, error.status_detail) == (3, detail)
+    assert len(logins(target)) == 2
+
+
+def test_unknown_status_class_fails_the_connection() -> None:
+    target = FakeTarget(TargetConfig(login_status=(4, 0)))
+    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    task = conn.login()
+    events = exchange(conn, target)
+    (failure,) = [e for e in events if isinstance(e, ConnectionFailed)]
+    assert isinstance(failure.error, errors.ProtocolError)
+    assert "0x0400" in str(failure.error)
+    assert task.error is failure.error
+
+
+# ------------------------------------------------------------------------ TargetAddress
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("10.1.2.3", ("10.1.2.3", 3260, None)),
+        ("10.1.2.3:3261", ("10.1.2.3", 3261, None)),
+        ("10.1.2.3:3261,5", ("10.1.2.3", 3261, 5)),
+        ("10.1.2.3,1", ("10.1.2.3", 3260, 1)),
+        ("[::1]", ("::1", 3260, None)),
+        ("[::1]:860,3", ("::1", 860, 3)),
+        ("[2001:db8::1],2", ("2001:db8::1", 3260, 2)),
+        ("2001:db8::1", ("2001:db8::1", 3260, None)),  # bare IPv6: no port can be given
+        ("host.example:65535", ("host.example", 65535, None)),
+    ],
+)
+def test_parse_target_address(value: str, expected: tuple[str, int, int | None]) -> None:
+    assert parse_target_address(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["host:0", "host:65536", "host:x", "[::1]x", ":3260", "host,tag", "[]:3260"]
+)
+def test_parse_target_address_errors(value: str) -> None:
+    with pytest.raises(errors.ProtocolError, match="TargetAddress"):
+        parse_target_address(value)
