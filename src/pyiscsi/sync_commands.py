@@ -67,7 +67,7 @@ class SyncScsiCommands:
 
     def report_luns(
         self, *, select_report: int = 0, allocation_length: int = 16384
-    ) -> luns.ReportLuns:
+    ) -> luns.ReportLunsData:
         """REPORT LUNS (sent to LUN 0); the 8-byte LUNs decoded."""
         return self._run(
             self._session.report_luns(
@@ -111,11 +111,11 @@ class SyncScsiCommands:
         """MODE SELECT(10) of ``parameters`` (as returned by :meth:`mode_sense`, changed)."""
         return self._run(self._session.mode_select(parameters, save=save))
 
-    def read_capacity10(self) -> capacity.ReadCapacity10:
+    def read_capacity10(self) -> capacity.ReadCapacity10Data:
         """READ CAPACITY(10)."""
         return self._run(self._session.read_capacity10())
 
-    def read_capacity16(self) -> capacity.ReadCapacity16:
+    def read_capacity16(self) -> capacity.ReadCapacity16Data:
         """READ CAPACITY(16): last LBA, block length, protection and provisioning bits."""
         return self._run(self._session.read_capacity16())
 
@@ -181,7 +181,7 @@ class SyncScsiCommands:
 
     def get_lba_status(
         self, lba: int = 0, *, allocation_length: int = 4096
-    ) -> capacity.GetLbaStatus:
+    ) -> capacity.GetLbaStatusData:
         """GET LBA STATUS: which ranges from ``lba`` on are mapped, deallocated or anchored."""
         return self._run(self._session.get_lba_status(lba, allocation_length=allocation_length))
 

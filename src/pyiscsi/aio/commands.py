@@ -111,7 +111,7 @@ class ScsiCommands:
 
     async def report_luns(
         self: _Session, *, select_report: int = 0, allocation_length: int = 16384
-    ) -> luns.ReportLuns:
+    ) -> luns.ReportLunsData:
         """REPORT LUNS (sent to LUN 0); the 8-byte LUNs decoded."""
         cdb = cdb_spc.ReportLuns(
             select_report=select_report, allocation_length=allocation_length
@@ -170,12 +170,12 @@ class ScsiCommands:
 
     # ------------------------------------------------------------------ SBC
 
-    async def read_capacity10(self: _Session) -> capacity.ReadCapacity10:
+    async def read_capacity10(self: _Session) -> capacity.ReadCapacity10Data:
         """READ CAPACITY(10)."""
         result = await self.execute(cdb_block.ReadCapacity10().encode(), data_in=8)
         return capacity.parse_read_capacity10(_data(result))
 
-    async def read_capacity16(self: _Session) -> capacity.ReadCapacity16:
+    async def read_capacity16(self: _Session) -> capacity.ReadCapacity16Data:
         """READ CAPACITY(16): last LBA, block length, protection and provisioning bits."""
         result = await self.execute(
             cdb_block.ReadCapacity16(allocation_length=32).encode(), data_in=32
@@ -288,7 +288,7 @@ class ScsiCommands:
 
     async def get_lba_status(
         self: _Session, lba: int = 0, *, allocation_length: int = 4096
-    ) -> capacity.GetLbaStatus:
+    ) -> capacity.GetLbaStatusData:
         """GET LBA STATUS: which ranges from ``lba`` on are mapped, deallocated or anchored."""
         cdb = cdb_block.GetLbaStatus(starting_lba=lba, allocation_length=allocation_length).encode()
         result = await self.execute(cdb, data_in=allocation_length)

@@ -14,11 +14,11 @@ from pyiscsi.scsi._fields import be as _be
 from pyiscsi.scsi._fields import unpack as _unpack
 
 __all__ = [
-    "GetLbaStatus",
+    "GetLbaStatusData",
     "LbaStatusDescriptor",
     "ProvisioningStatus",
-    "ReadCapacity10",
-    "ReadCapacity16",
+    "ReadCapacity10Data",
+    "ReadCapacity16Data",
     "parse_get_lba_status",
     "parse_read_capacity10",
     "parse_read_capacity16",
@@ -26,7 +26,7 @@ __all__ = [
 
 
 @dataclass(slots=True)
-class ReadCapacity10:
+class ReadCapacity10Data:
     """READ CAPACITY (10) parameter data (SBC-4 5.20.2)."""
 
     returned_logical_block_address: int | None = None
@@ -41,10 +41,10 @@ class ReadCapacity10:
         return (self.returned_logical_block_address + 1) * self.logical_block_length
 
 
-def parse_read_capacity10(data: bytes | bytearray | memoryview) -> ReadCapacity10:
+def parse_read_capacity10(data: bytes | bytearray | memoryview) -> ReadCapacity10Data:
     """Parse the 8 bytes of READ CAPACITY (10) parameter data."""
     raw = bytes(data)
-    return ReadCapacity10(
+    return ReadCapacity10Data(
         returned_logical_block_address=_be(raw, 0, 4),
         logical_block_length=_be(raw, 4, 4),
         truncated=len(raw) < 8,
@@ -52,7 +52,7 @@ def parse_read_capacity10(data: bytes | bytearray | memoryview) -> ReadCapacity1
 
 
 @dataclass(slots=True)
-class ReadCapacity16:
+class ReadCapacity16Data:
     """READ CAPACITY (16) parameter data (SBC-4 5.21.2)."""
 
     returned_logical_block_address: int | None = None
@@ -89,10 +89,10 @@ _RC16_FIELDS: tuple[FieldSpec, ...] = (
 )
 
 
-def parse_read_capacity16(data: bytes | bytearray | memoryview) -> ReadCapacity16:
+def parse_read_capacity16(data: bytes | bytearray | memoryview) -> ReadCapacity16Data:
     """Parse READ CAPACITY (16) parameter data (32 bytes; the first 16 carry the fields)."""
     raw = bytes(data)
-    return ReadCapacity16(**_unpack(raw, _RC16_FIELDS), truncated=len(raw) < 16)
+    return ReadCapacity16Data(**_unpack(raw, _RC16_FIELDS), truncated=len(raw) < 16)
 
 
 class ProvisioningStatus(IntEnum):
@@ -115,7 +115,7 @@ class LbaStatusDescriptor:
 
 
 @dataclass(slots=True)
-class GetLbaStatus:
+class GetLbaStatusData:
     """GET LBA STATUS parameter data: the complete descriptors received."""
 
     parameter_data_length: int | None = None
@@ -124,12 +124,12 @@ class GetLbaStatus:
     truncated: bool = False
 
 
-def parse_get_lba_status(data: bytes | bytearray | memoryview) -> GetLbaStatus:
+def parse_get_lba_status(data: bytes | bytearray | memoryview) -> GetLbaStatusData:
     """Parse GET LBA STATUS parameter data (8-byte header, 16-byte descriptors)."""
     raw = bytes(data)
     length = _be(raw, 0, 4)
     total = length + 4 if length is not None else 8
-    result = GetLbaStatus(
+    result = GetLbaStatusData(
         parameter_data_length=length, rtp=_unpack(raw, (("rtp", 4, 0, 1),))["rtp"]
     )
     body = raw[:total]

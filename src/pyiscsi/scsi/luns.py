@@ -19,7 +19,7 @@ __all__ = [
     "AddressMethod",
     "Lun",
     "LunLevel",
-    "ReportLuns",
+    "ReportLunsData",
     "decode_lun",
     "encode_extended_flat_space_lun",
     "encode_logical_unit_address",
@@ -194,7 +194,7 @@ def decode_lun(b: bytes | bytearray | memoryview) -> int:
 
 
 @dataclass(slots=True)
-class ReportLuns:
+class ReportLunsData:
     """REPORT LUNS parameter data: the complete LUN fields received, in order."""
 
     lun_list_length: int | None = None
@@ -207,11 +207,11 @@ class ReportLuns:
         return [lun.number for lun in self.luns]
 
 
-def parse_report_luns(data: bytes | bytearray | memoryview) -> ReportLuns:
+def parse_report_luns(data: bytes | bytearray | memoryview) -> ReportLunsData:
     """Parse REPORT LUNS parameter data (8-byte header, then 8-byte LUN fields)."""
     raw = bytes(data)
     length = int.from_bytes(raw[0:4], "big") if len(raw) >= 4 else None
-    result = ReportLuns(lun_list_length=length)
+    result = ReportLunsData(lun_list_length=length)
     end = min(len(raw), 8 + (length or 0))
     pos = 8
     while pos + 8 <= end:

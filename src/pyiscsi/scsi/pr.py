@@ -17,7 +17,6 @@ from pyiscsi.scsi.opcodes import PersistentReservationType
 
 __all__ = [
     "FullStatusDescriptor",
-    "PersistentReservationType",
     "PrOutParameters",
     "ReadFullStatus",
     "ReadKeys",

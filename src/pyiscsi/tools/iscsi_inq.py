@@ -1,9 +1,11 @@
 """iscsi-inq: send INQUIRY to a LUN and print the standard data or a decoded VPD page.
 
 Output matches libiscsi 1.19's ``iscsi-inq`` line for line, including its names for device
-types, versions and designators, with two differences: binary designators are printed as hex
-bytes (``Designator:[ 60 00 ...]``, as libiscsi 1.20 does) instead of raw bytes, and VPD pages
-the tool does not decode are printed as a hex dump instead of failing.
+types, versions and designators and its order of designators (the reverse of the page's).
+Differences: binary designators are printed as hex bytes (``Designator:[ 60 00 ...]``, as
+libiscsi 1.20 does) instead of raw bytes; VPD pages the tool does not decode are printed as a
+hex dump instead of failing; ``-c``/``-e`` take 0x hex as well as decimal (as in libiscsi 1.20;
+1.19 reads ``-c 0x83`` as 0).
 """
 
 from __future__ import annotations
@@ -222,7 +224,7 @@ INITIAL_ALLOCATION_LENGTH = 64
 
 
 def full_length(data: bytes, *, evpd: bool) -> int:
-    """The length of the whole INQUIRY data as its header states it (SPC-5 6.7.2, 7.8.1)."""
+    """The length of the whole INQUIRY data as its header states it (SPC-5 6.7.2, 7.7.1)."""
     if not evpd:
         return data[4] + 5 if len(data) >= 5 else len(data)
     return int.from_bytes(data[2:4], "big") + 4 if len(data) >= 4 else len(data)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import pyiscsi
-from pyiscsi import ISCSIURL, Session
+from pyiscsi import ISCSIURL, DiscoveredTarget, Session, TargetPortal
 from pyiscsi.scsi import cdb
 from pyiscsi.scsi.capacity import (
-    ReadCapacity10,
-    ReadCapacity16,
+    ReadCapacity10Data,
+    ReadCapacity16Data,
     parse_read_capacity10,
     parse_read_capacity16,
 )
@@ -32,27 +32,7 @@ DIRECT_ACCESS = 0x00
 SIZE_SUFFIXES = " kMGT"
 
 
-class PortalLike(Protocol):
-    """A target portal from SendTargets: address, TCP port, target portal group tag."""
-
-    @property
-    def host(self) -> str: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def tpgt(self) -> int | None: ...
-
-
-class TargetLike(Protocol):
-    """A discovered target: its name and portals."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def portals(self) -> Sequence[PortalLike]: ...
-
-
-def portal_text(portal: PortalLike, *, with_tpgt: bool = True) -> str:
+def portal_text(portal: TargetPortal, *, with_tpgt: bool = True) -> str:
     """``host:port,tpgt`` (IPv6 in brackets), as SendTargets' TargetAddress spells it."""
     text = common.format_host_port(portal.host, portal.port)
     if with_tpgt and portal.tpgt is not None:
@@ -60,14 +40,16 @@ def portal_text(portal: PortalLike, *, with_tpgt: bool = True) -> str:
     return text
 
 
-def listing_order(targets: Sequence[TargetLike]) -> Iterable[tuple[TargetLike, PortalLike]]:
+def listing_order(
+    targets: Sequence[DiscoveredTarget],
+) -> Iterable[tuple[DiscoveredTarget, TargetPortal]]:
     """(target, portal) pairs in libiscsi's order: both lists reversed."""
     for target in reversed(targets):
         for portal in reversed(target.portals):
             yield target, portal
 
 
-def format_target_line(target: TargetLike, portal: PortalLike, *, url: bool = False) -> str:
+def format_target_line(target: DiscoveredTarget, portal: TargetPortal, *, url: bool = False) -> str:
     """``Target:<name> Portal:<host:port,tpgt>``, or with ``url`` ``iscsi://<host:port>/<name>/0``."""
     if url:
         return f"iscsi://{portal_text(portal, with_tpgt=False)}/{target.name}/0"
@@ -154,7 +136,7 @@ async def _last_lba_and_block_length(session: Session, lun: int) -> tuple[int, i
     """READ CAPACITY (10); READ CAPACITY (16) when the LBA does not fit in 32 bits."""
     what = f"READ CAPACITY(10) to LUN {lun}"
     data = await common.execute(session, what, cdb.ReadCapacity10().encode(), 8, lun=lun)
-    rc: ReadCapacity10 | ReadCapacity16 = parse_read_capacity10(data)
+    rc: ReadCapacity10Data | ReadCapacity16Data = parse_read_capacity10(data)
     if rc.returned_logical_block_address == READ_CAPACITY10_MAX_LBA:
         what = f"READ CAPACITY(16) to LUN {lun}"
         data = await common.execute(session, what, cdb.ReadCapacity16().encode(), 32, lun=lun)
@@ -208,7 +190,7 @@ async def report_luns(session: Session) -> list[int]:
 
 
 async def lun_lines(
-    portal_url: ISCSIURL, target: TargetLike, portal: PortalLike, initiator_name: str
+    portal_url: ISCSIURL, target: DiscoveredTarget, portal: TargetPortal, initiator_name: str
 ) -> list[str]:
     """Log in to ``target`` through ``portal`` and describe each LUN it reports."""
     async with pyiscsi.connect(

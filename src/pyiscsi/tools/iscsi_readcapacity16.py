@@ -11,7 +11,7 @@ import sys
 
 import pyiscsi
 from pyiscsi.scsi import cdb
-from pyiscsi.scsi.capacity import ReadCapacity16, parse_read_capacity16
+from pyiscsi.scsi.capacity import ReadCapacity16Data, parse_read_capacity16
 from pyiscsi.tools import common
 
 PROG = "iscsi-readcapacity16"
@@ -23,12 +23,12 @@ def _n(value: int | bool | None) -> int:
     return 0 if value is None else int(value)
 
 
-def total_size(rc: ReadCapacity16) -> int:
+def total_size(rc: ReadCapacity16Data) -> int:
     """Capacity in bytes: (RETURNED LOGICAL BLOCK ADDRESS + 1) x LOGICAL BLOCK LENGTH."""
     return (_n(rc.returned_logical_block_address) + 1) * _n(rc.logical_block_length)
 
 
-def format_read_capacity16(rc: ReadCapacity16, *, size_only: bool = False) -> list[str]:
+def format_read_capacity16(rc: ReadCapacity16Data, *, size_only: bool = False) -> list[str]:
     """The lines libiscsi's iscsi-readcapacity16 prints for ``rc``."""
     if size_only:
         return [str(total_size(rc))]
@@ -54,7 +54,7 @@ def build_parser() -> common.ToolArgumentParser:
     return parser
 
 
-async def read_capacity16(url: str, initiator_name: str) -> ReadCapacity16:
+async def read_capacity16(url: str, initiator_name: str) -> ReadCapacity16Data:
     """Log in to ``url``, run READ CAPACITY (16) and return the parsed parameter data."""
     async with pyiscsi.connect(url, initiator_name=initiator_name) as session:
         data = await common.execute(
