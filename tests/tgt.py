@@ -221,7 +221,7 @@ class Tgtd:
             try:
                 self._launch()
                 if self._ipv6:
-                    self.add_portal("::1")
+                    self._add_ipv6_portal()
                 return self
             except TgtdError as e:
                 last = str(e)
@@ -259,6 +259,12 @@ class Tgtd:
         if f"Portal: {portal}," not in self.adm("show", "portal"):
             raise TgtdError(self._with_log(f"tgtd is not listening on {portal}: already in use?"))
         log.debug("tgtd pid %d on %s, control port %d", self._proc.pid, portal, self._control_port)
+
+    def _add_ipv6_portal(self) -> None:
+        try:
+            self.add_portal("::1")
+        except TgtdError as e:  # tgtadm says only "invalid request" when the port is taken
+            raise TgtdError(f"[::1]:{self._port} already in use? {e}") from None
 
     def stop(self) -> None:
         """Stop tgtd (tgtadm delete system, then SIGKILL) and remove what start() created."""

@@ -2,7 +2,9 @@
 
 Both run as separate processes against the same target; their stdout must be identical.
 Known, intended differences are asserted separately: libiscsi 1.19 prints binary designators
-raw (we print hex) and mis-numbers LUNs of 256 and above (we print the real number).
+raw (we print hex), mis-numbers LUNs of 256 and above (we print the real number) and reads
+``-c 0x83`` as 0 (we take hex). Listings need an exact set of targets, so this module starts
+its own daemons (tests/tgt.py); CHAP, digest and high-LUN cases use the shared ``tgtd``.
 """
 
 from __future__ import annotations
@@ -17,17 +19,27 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tgt
-from tgt import Tgtd
+from tgt import (
+    CHAP_IQN,
+    CHAP_PASSWORD,
+    CHAP_USER,
+    DIGEST_IQN,
+    MUTUAL_IQN,
+    MUTUAL_PASSWORD,
+    MUTUAL_TARGET_PASSWORD,
+    MUTUAL_TARGET_USER,
+    MUTUAL_USER,
+    PLAIN_IQN,
+    Tgtd,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.libiscsi]
 
 TARGET = "iqn.2024-01.org.pyiscsi:tools-t1"
 TARGET_2 = "iqn.2024-01.org.pyiscsi:tools-t2"
 TARGET_300 = "iqn.2024-01.org.pyiscsi:tools-t300"
-TARGET_CHAP = "iqn.2024-01.org.pyiscsi:tools-chap"
-CHAP_USER = "tooluser"
-CHAP_PASSWORD = "toolsecret1234"
 LUN_SIZE = 64 * 1024 * 1024
+ALLOWED_INITIATOR = "iqn.2024-01.org.pyiscsi:tools-allowed"
 
 LIBISCSI = {name: f"/usr/bin/{name}" for name in ("iscsi-ls", "iscsi-inq", "iscsi-readcapacity16")}
 OURS = {
@@ -63,11 +75,20 @@ def tgtd_lun300() -> Iterator[Tgtd]:
 
 
 @pytest.fixture(scope="module")
-def tgtd_chap() -> Iterator[Tgtd]:
+def tgtd_chap_only() -> Iterator[Tgtd]:
     """tgtd with one target that requires CHAP."""
     with Tgtd() as t:
-        t.add_target(1, TARGET_CHAP, {1: LUN_SIZE})
+        t.add_target(1, CHAP_IQN, {1: LUN_SIZE})
         t.add_account(CHAP_USER, CHAP_PASSWORD, tid=1)
+        yield t
+
+
+@pytest.fixture(scope="module")
+def tgtd_acl() -> Iterator[Tgtd]:
+    """tgtd with one target that admits only the initiator named ALLOWED_INITIATOR."""
+    with Tgtd() as t:
+        t.add_target(1, TARGET, {1: LUN_SIZE}, allow=None)
+        t.adm("bind", "target", tid=1, initiator_name=ALLOWED_INITIATOR)
         yield t
 
 
@@ -189,10 +210,13 @@ def test_inq_device_identification(tgtd_tools: Tgtd) -> None:
     assert any(line.startswith("Designator:[ 60 ") for line in mine)
 
 
-def test_inq_lun_300(tgtd_lun300: Tgtd) -> None:
-    done = ours("iscsi-inq", tgtd_lun300.url(TARGET_300, 300))
+@pytest.mark.parametrize("lun", [300, 16000])
+def test_inq_and_readcapacity16_high_luns(tgtd: Tgtd, lun: int) -> None:
+    done = ours("iscsi-inq", tgtd.url(PLAIN_IQN, lun))
     assert done.returncode == 0, done.stderr
     assert "Peripheral Device Type:DIRECT_ACCESS" in done.stdout.splitlines()
+    done = ours("iscsi-readcapacity16", "-s", tgtd.url(PLAIN_IQN, lun))
+    assert (done.returncode, done.stdout) == (0, f"{8 * 1024 * 1024}\n"), done.stderr
 
 
 # ---------------------------------------------------------------------------- iscsi-readcapacity16
@@ -207,25 +231,44 @@ def test_readcapacity16_matches_libiscsi(tgtd_tools: Tgtd, options: list[str]) -
 # ---------------------------------------------------------------------------- CHAP, errors, debug
 
 
-def test_chap_from_environment_matches_libiscsi(tgtd_chap: Tgtd) -> None:
+def test_chap_from_environment_matches_libiscsi(tgtd: Tgtd) -> None:
     env = {"LIBISCSI_CHAP_USERNAME": CHAP_USER, "LIBISCSI_CHAP_PASSWORD": CHAP_PASSWORD}
-    same_output("iscsi-readcapacity16", tgtd_chap.url(TARGET_CHAP, 1), env=env)
+    same_output("iscsi-readcapacity16", tgtd.url(CHAP_IQN, 1), env=env)
 
 
-def test_chap_in_url_matches_libiscsi(tgtd_chap: Tgtd) -> None:
-    same_output("iscsi-inq", tgtd_chap.url(TARGET_CHAP, 1, CHAP_USER, CHAP_PASSWORD))
-    same_output("iscsi-ls", "-s", tgtd_chap.portal_url(CHAP_USER, CHAP_PASSWORD))
+def test_mutual_chap_matches_libiscsi(tgtd: Tgtd) -> None:
+    url = tgtd.url(
+        MUTUAL_IQN,
+        1,
+        MUTUAL_USER,
+        MUTUAL_PASSWORD,
+        args={"target_user": MUTUAL_TARGET_USER, "target_password": MUTUAL_TARGET_PASSWORD},
+    )
+    same_output("iscsi-readcapacity16", url)
+
+
+def test_header_digest_target_matches_libiscsi(tgtd: Tgtd) -> None:
+    same_output("iscsi-inq", "-e", "1", "-c", "128", tgtd.url(DIGEST_IQN, 1))  # 1.19: no hex
+
+
+def test_chap_in_url_matches_libiscsi(tgtd: Tgtd) -> None:
+    same_output("iscsi-inq", tgtd.url(CHAP_IQN, 1, CHAP_USER, CHAP_PASSWORD))
+
+
+def test_ls_show_luns_logs_in_with_the_url_credentials(tgtd_chap_only: Tgtd) -> None:
+    out = same_output("iscsi-ls", "-s", tgtd_chap_only.portal_url(CHAP_USER, CHAP_PASSWORD))
+    assert "Lun:1    Type:DIRECT_ACCESS (Size:63M)" in out.splitlines()
 
 
 @pytest.mark.parametrize("tool", ["iscsi-inq", "iscsi-readcapacity16"])
 @pytest.mark.parametrize("password", [None, "wrongpassword1"])
 def test_failed_chap_login_is_one_line(
-    tgtd_chap: Tgtd, tool: str, password: str | None
+    tgtd: Tgtd, tool: str, password: str | None
 ) -> None:
     env = {} if password is None else {
         "LIBISCSI_CHAP_USERNAME": CHAP_USER, "LIBISCSI_CHAP_PASSWORD": password,
     }
-    done = ours(tool, tgtd_chap.url(TARGET_CHAP, 1), env=env)
+    done = ours(tool, tgtd.url(CHAP_IQN, 1), env=env)
     assert done.returncode != 0
     assert done.stdout == ""
     lines = done.stderr.splitlines()
@@ -233,6 +276,14 @@ def test_failed_chap_login_is_one_line(
     assert lines[0].startswith(f"{tool}: login failed: ")
     if password is not None:
         assert password not in done.stderr
+
+
+def test_wrong_password_in_url_is_one_line_without_it(tgtd: Tgtd) -> None:
+    done = ours("iscsi-inq", tgtd.url(CHAP_IQN, 1, CHAP_USER, "notthepassword77"))
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("iscsi-inq: login failed: ")
+    assert "notthepassword77" not in done.stderr
 
 
 def test_unknown_target_is_one_line(tgtd_tools: Tgtd) -> None:
@@ -271,3 +322,27 @@ def test_debug_2_logs_pdus(tgtd_tools: Tgtd) -> None:
     done = ours("iscsi-readcapacity16", "--debug=2", "-s", tgtd_tools.url(TARGET, 1))
     assert done.returncode == 0, done.stderr
     assert "pyiscsi.pdu: " in done.stderr
+
+
+@pytest.mark.parametrize("tool", ["iscsi-inq", "iscsi-readcapacity16"])
+def test_initiator_name_option(tgtd_acl: Tgtd, tool: str) -> None:
+    url = tgtd_acl.url(TARGET, 1)
+    same_output(tool, "-i", ALLOWED_INITIATOR, url)
+    same_output(tool, "--initiator-name", ALLOWED_INITIATOR, url)
+    refused = ours(tool, url)  # default initiator name: not admitted
+    assert refused.returncode != 0
+    assert refused.stdout == ""
+    assert refused.stderr.startswith(f"{tool}: login failed: ")
+    assert refused.stderr.count("\n") == 1
+
+
+def test_ls_show_luns_with_initiator_name(tgtd_acl: Tgtd) -> None:
+    out = same_output("iscsi-ls", "-s", "-i", ALLOWED_INITIATOR, tgtd_acl.portal_url())
+    assert "Lun:1    Type:DIRECT_ACCESS (Size:63M)" in out.splitlines()
+
+
+def test_bare_debug_before_url(tgtd_tools: Tgtd) -> None:
+    done = ours("iscsi-ls", "-d", tgtd_tools.portal_url())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == libiscsi("iscsi-ls", tgtd_tools.portal_url())
+    assert "pyiscsi.login: " in done.stderr

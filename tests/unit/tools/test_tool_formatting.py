@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 import logging
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pyiscsi import DiscoveredTarget, TargetPortal
 from pyiscsi.errors import (
     AuthenticationError,
     CheckConditionError,
@@ -26,6 +27,24 @@ from pyiscsi.scsi.capacity import parse_read_capacity16
 from pyiscsi.scsi.inquiry import parse_standard_inquiry, parse_vpd
 from pyiscsi.scsi.luns import parse_report_luns
 from pyiscsi.tools import common, iscsi_inq, iscsi_ls, iscsi_readcapacity16
+
+LOGGERS = ("pyiscsi", "pyiscsi.login", "pyiscsi.session", "pyiscsi.pdu", "pyiscsi.connection")
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Undo common.setup_logging (handlers, levels, propagation) after each test."""
+    saved = [
+        (logger, list(logger.handlers), logger.level, logger.propagate)
+        for logger in map(logging.getLogger, LOGGERS)
+    ]
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+    common._log_handler = None
+
 
 # ---------------------------------------------------------------------------- libiscsi's output
 
@@ -150,23 +169,10 @@ iscsi://127.0.0.1:3401/iqn.2024-01.org.pyiscsi:t1/0
 # ---------------------------------------------------------------------------- iscsi-ls
 
 
-@dataclass
-class Portal:
-    host: str
-    port: int
-    tpgt: int | None = 1
-
-
-@dataclass
-class Target:
-    name: str
-    portals: list[Portal] = field(default_factory=list)
-
-
 # SendTargets order: t1 first; libiscsi lists in reverse.
 DISCOVERED = [
-    Target("iqn.2024-01.org.pyiscsi:t1", [Portal("127.0.0.1", 3401)]),
-    Target("iqn.2024-01.org.pyiscsi:t2", [Portal("127.0.0.1", 3401)]),
+    DiscoveredTarget("iqn.2024-01.org.pyiscsi:t1", [TargetPortal("127.0.0.1", 3401, 1)]),
+    DiscoveredTarget("iqn.2024-01.org.pyiscsi:t2", [TargetPortal("127.0.0.1", 3401, 1)]),
 ]
 
 
@@ -182,7 +188,8 @@ def test_ls_url_lines_match_libiscsi() -> None:
 
 
 def test_ls_reverses_portals_within_a_target() -> None:
-    target = Target("iqn.x:y", [Portal("10.0.0.1", 3260, 1), Portal("10.0.0.2", 3261, 2)])
+    portals = [TargetPortal("10.0.0.1", 3260, 1), TargetPortal("10.0.0.2", 3261, 2)]
+    target = DiscoveredTarget("iqn.x:y", portals)
     lines = [iscsi_ls.format_target_line(t, p) for t, p in iscsi_ls.listing_order([target])]
     assert lines == [
         "Target:iqn.x:y Portal:10.0.0.2:3261,2",
@@ -191,7 +198,7 @@ def test_ls_reverses_portals_within_a_target() -> None:
 
 
 def test_ls_ipv6_portal_in_brackets_and_missing_tpgt() -> None:
-    target = Target("iqn.x:y", [Portal("::1", 3260, None)])
+    target = DiscoveredTarget("iqn.x:y", [TargetPortal("::1", 3260, None)])
     assert iscsi_ls.format_target_line(target, target.portals[0]) == (
         "Target:iqn.x:y Portal:[::1]:3260"
     )
