@@ -45,25 +45,25 @@ class SyncScsiCommands:
             self._session.inquiry_vpd(page_code, allocation_length=allocation_length, lun=lun)
         )
 
-    def supported_vpd_pages(self) -> list[int]:
+    def supported_vpd_pages(self, *, lun: int | None = None) -> list[int]:
         """The VPD page codes the logical unit supports (page 0x00)."""
-        return self._run(self._session.supported_vpd_pages())
+        return self._run(self._session.supported_vpd_pages(lun=lun))
 
-    def unit_serial_number(self) -> str | None:
+    def unit_serial_number(self, *, lun: int | None = None) -> str | None:
         """The unit serial number (page 0x80)."""
-        return self._run(self._session.unit_serial_number())
+        return self._run(self._session.unit_serial_number(lun=lun))
 
-    def device_identification(self) -> inq.DeviceIdentification:
+    def device_identification(self, *, lun: int | None = None) -> inq.DeviceIdentification:
         """The designators of the logical unit and its ports (page 0x83)."""
-        return self._run(self._session.device_identification())
+        return self._run(self._session.device_identification(lun=lun))
 
-    def block_limits(self) -> inq.BlockLimits:
+    def block_limits(self, *, lun: int | None = None) -> inq.BlockLimits:
         """Block Limits (page 0xB0)."""
-        return self._run(self._session.block_limits())
+        return self._run(self._session.block_limits(lun=lun))
 
-    def logical_block_provisioning(self) -> inq.LogicalBlockProvisioning:
+    def logical_block_provisioning(self, *, lun: int | None = None) -> inq.LogicalBlockProvisioning:
         """Logical Block Provisioning (page 0xB2)."""
-        return self._run(self._session.logical_block_provisioning())
+        return self._run(self._session.logical_block_provisioning(lun=lun))
 
     def report_luns(
         self, *, select_report: int = 0, allocation_length: int = 16384
@@ -83,11 +83,17 @@ class SyncScsiCommands:
         pc: int = 0,
         dbd: bool = False,
         allocation_length: int = 4096,
+        lun: int | None = None,
     ) -> mode.ModeParameters:
         """MODE SENSE(10): mode parameter header, block descriptors and pages."""
         return self._run(
             self._session.mode_sense(
-                page_code, subpage_code, pc=pc, dbd=dbd, allocation_length=allocation_length
+                page_code,
+                subpage_code,
+                pc=pc,
+                dbd=dbd,
+                allocation_length=allocation_length,
+                lun=lun,
             )
         )
 
@@ -99,29 +105,37 @@ class SyncScsiCommands:
         pc: int = 0,
         dbd: bool = False,
         allocation_length: int = 255,
+        lun: int | None = None,
     ) -> mode.ModeParameters:
         """MODE SENSE(6)."""
         return self._run(
             self._session.mode_sense6(
-                page_code, subpage_code, pc=pc, dbd=dbd, allocation_length=allocation_length
+                page_code,
+                subpage_code,
+                pc=pc,
+                dbd=dbd,
+                allocation_length=allocation_length,
+                lun=lun,
             )
         )
 
-    def mode_select(self, parameters: mode.ModeParameters, *, save: bool = False) -> None:
+    def mode_select(
+        self, parameters: mode.ModeParameters, *, save: bool = False, lun: int | None = None
+    ) -> None:
         """MODE SELECT(10) of ``parameters`` (as returned by :meth:`mode_sense`, changed)."""
-        return self._run(self._session.mode_select(parameters, save=save))
+        return self._run(self._session.mode_select(parameters, save=save, lun=lun))
 
-    def read_capacity10(self) -> capacity.ReadCapacity10Data:
+    def read_capacity10(self, *, lun: int | None = None) -> capacity.ReadCapacity10Data:
         """READ CAPACITY(10)."""
-        return self._run(self._session.read_capacity10())
+        return self._run(self._session.read_capacity10(lun=lun))
 
-    def read_capacity16(self) -> capacity.ReadCapacity16Data:
+    def read_capacity16(self, *, lun: int | None = None) -> capacity.ReadCapacity16Data:
         """READ CAPACITY(16): last LBA, block length, protection and provisioning bits."""
-        return self._run(self._session.read_capacity16())
+        return self._run(self._session.read_capacity16(lun=lun))
 
-    def block_size(self) -> int:
+    def block_size(self, *, lun: int | None = None) -> int:
         """The logical block length in bytes (READ CAPACITY(16) once, then remembered)."""
-        return self._run(self._session.block_size())
+        return self._run(self._session.block_size(lun=lun))
 
     def read(
         self,
@@ -149,10 +163,15 @@ class SyncScsiCommands:
         return self._run(self._session.write(lba, data, dpo=dpo, fua=fua, lun=lun))
 
     def verify(
-        self, lba: int, blocks: int, data: bytes | bytearray | memoryview | None = None
+        self,
+        lba: int,
+        blocks: int,
+        data: bytes | bytearray | memoryview | None = None,
+        *,
+        lun: int | None = None,
     ) -> None:
         """VERIFY(16): the medium check, or (with ``data``) a byte-by-byte compare."""
-        return self._run(self._session.verify(lba, blocks, data))
+        return self._run(self._session.verify(lba, blocks, data, lun=lun))
 
     def write_same(
         self,
@@ -162,58 +181,77 @@ class SyncScsiCommands:
         *,
         unmap: bool = False,
         anchor: bool = False,
+        lun: int | None = None,
     ) -> None:
         """WRITE SAME(16) of one block (``data``; zeroes if None) over ``blocks`` blocks."""
-        return self._run(self._session.write_same(lba, blocks, data, unmap=unmap, anchor=anchor))
+        return self._run(
+            self._session.write_same(lba, blocks, data, unmap=unmap, anchor=anchor, lun=lun)
+        )
 
     def compare_and_write(
         self,
         lba: int,
         compare: bytes | bytearray | memoryview,
         write: bytes | bytearray | memoryview,
+        *,
+        lun: int | None = None,
     ) -> None:
         """COMPARE AND WRITE: write ``write`` only if the blocks hold ``compare``."""
-        return self._run(self._session.compare_and_write(lba, compare, write))
+        return self._run(self._session.compare_and_write(lba, compare, write, lun=lun))
 
-    def synchronize_cache(self, lba: int = 0, blocks: int = 0, *, immed: bool = False) -> None:
+    def synchronize_cache(
+        self, lba: int = 0, blocks: int = 0, *, immed: bool = False, lun: int | None = None
+    ) -> None:
         """SYNCHRONIZE CACHE(16); ``blocks`` 0 means to the last LBA."""
-        return self._run(self._session.synchronize_cache(lba, blocks, immed=immed))
+        return self._run(self._session.synchronize_cache(lba, blocks, immed=immed, lun=lun))
 
     def get_lba_status(
-        self, lba: int = 0, *, allocation_length: int = 4096
+        self, lba: int = 0, *, allocation_length: int = 4096, lun: int | None = None
     ) -> capacity.GetLbaStatusData:
         """GET LBA STATUS: which ranges from ``lba`` on are mapped, deallocated or anchored."""
-        return self._run(self._session.get_lba_status(lba, allocation_length=allocation_length))
+        return self._run(
+            self._session.get_lba_status(lba, allocation_length=allocation_length, lun=lun)
+        )
 
-    def unmap(self, ranges: list[tuple[int, int]], *, anchor: bool = False) -> None:
+    def unmap(
+        self, ranges: list[tuple[int, int]], *, anchor: bool = False, lun: int | None = None
+    ) -> None:
         """UNMAP the (lba, blocks) ranges."""
-        return self._run(self._session.unmap(ranges, anchor=anchor))
+        return self._run(self._session.unmap(ranges, anchor=anchor, lun=lun))
 
     def report_supported_opcodes(
-        self, *, timeouts: bool = False, allocation_length: int = 65536
+        self, *, timeouts: bool = False, allocation_length: int = 65536, lun: int | None = None
     ) -> reports.SupportedOperationCodes:
         """REPORT SUPPORTED OPERATION CODES, every command (with timeouts if ``timeouts``)."""
         return self._run(
             self._session.report_supported_opcodes(
-                timeouts=timeouts, allocation_length=allocation_length
+                timeouts=timeouts, allocation_length=allocation_length, lun=lun
             )
         )
 
-    def pr_read_keys(self, *, allocation_length: int = 8192) -> pr.ReadKeys:
+    def pr_read_keys(self, *, allocation_length: int = 8192, lun: int | None = None) -> pr.ReadKeys:
         """PERSISTENT RESERVE IN, READ KEYS: the registered reservation keys."""
-        return self._run(self._session.pr_read_keys(allocation_length=allocation_length))
+        return self._run(self._session.pr_read_keys(allocation_length=allocation_length, lun=lun))
 
-    def pr_read_reservation(self, *, allocation_length: int = 8192) -> pr.ReadReservation:
+    def pr_read_reservation(
+        self, *, allocation_length: int = 8192, lun: int | None = None
+    ) -> pr.ReadReservation:
         """PERSISTENT RESERVE IN, READ RESERVATION: the reservation held, if any."""
-        return self._run(self._session.pr_read_reservation(allocation_length=allocation_length))
+        return self._run(
+            self._session.pr_read_reservation(allocation_length=allocation_length, lun=lun)
+        )
 
-    def pr_report_capabilities(self) -> pr.ReportCapabilities:
+    def pr_report_capabilities(self, *, lun: int | None = None) -> pr.ReportCapabilities:
         """PERSISTENT RESERVE IN, REPORT CAPABILITIES."""
-        return self._run(self._session.pr_report_capabilities())
+        return self._run(self._session.pr_report_capabilities(lun=lun))
 
-    def pr_read_full_status(self, *, allocation_length: int = 8192) -> pr.ReadFullStatus:
+    def pr_read_full_status(
+        self, *, allocation_length: int = 8192, lun: int | None = None
+    ) -> pr.ReadFullStatus:
         """PERSISTENT RESERVE IN, READ FULL STATUS: every registration and its I_T nexus."""
-        return self._run(self._session.pr_read_full_status(allocation_length=allocation_length))
+        return self._run(
+            self._session.pr_read_full_status(allocation_length=allocation_length, lun=lun)
+        )
 
     def pr_out(
         self,
@@ -225,6 +263,7 @@ class SyncScsiCommands:
         type: int = 0,
         aptpl: bool = False,
         all_tg_pt: bool = False,
+        lun: int | None = None,
     ) -> None:
         """PERSISTENT RESERVE OUT with the basic parameter list."""
         return self._run(
@@ -236,27 +275,34 @@ class SyncScsiCommands:
                 type=type,
                 aptpl=aptpl,
                 all_tg_pt=all_tg_pt,
+                lun=lun,
             )
         )
 
-    def pr_register(self, key: int, *, old_key: int = 0, ignore_existing: bool = False) -> None:
+    def pr_register(
+        self, key: int, *, old_key: int = 0, ignore_existing: bool = False, lun: int | None = None
+    ) -> None:
         """REGISTER ``key`` (or REGISTER AND IGNORE EXISTING KEY); key 0 unregisters."""
         return self._run(
-            self._session.pr_register(key, old_key=old_key, ignore_existing=ignore_existing)
+            self._session.pr_register(
+                key, old_key=old_key, ignore_existing=ignore_existing, lun=lun
+            )
         )
 
-    def pr_reserve(self, key: int, type: int) -> None:
+    def pr_reserve(self, key: int, type: int, *, lun: int | None = None) -> None:
         """RESERVE with the registered ``key`` and reservation ``type``."""
-        return self._run(self._session.pr_reserve(key, type))
+        return self._run(self._session.pr_reserve(key, type, lun=lun))
 
-    def pr_release(self, key: int, type: int) -> None:
+    def pr_release(self, key: int, type: int, *, lun: int | None = None) -> None:
         """RELEASE the reservation of ``type`` held with ``key``."""
-        return self._run(self._session.pr_release(key, type))
+        return self._run(self._session.pr_release(key, type, lun=lun))
 
-    def pr_clear(self, key: int) -> None:
+    def pr_clear(self, key: int, *, lun: int | None = None) -> None:
         """CLEAR every registration and the reservation."""
-        return self._run(self._session.pr_clear(key))
+        return self._run(self._session.pr_clear(key, lun=lun))
 
-    def pr_preempt(self, key: int, victim_key: int, type: int, *, abort: bool = False) -> None:
+    def pr_preempt(
+        self, key: int, victim_key: int, type: int, *, abort: bool = False, lun: int | None = None
+    ) -> None:
         """PREEMPT (or PREEMPT AND ABORT) the registrations of ``victim_key``."""
-        return self._run(self._session.pr_preempt(key, victim_key, type, abort=abort))
+        return self._run(self._session.pr_preempt(key, victim_key, type, abort=abort, lun=lun))

@@ -106,6 +106,7 @@ class Session(ScsiCommands):
         self._closed = False
         self._reconnecting: asyncio.Task[None] | None = None
         self._held: list[ScsiTask] = []  # commands to send once reconnected
+        self._block_sizes: dict[int, int] = {}
         self.reconnects = 0
 
     def __repr__(self) -> str:
@@ -231,8 +232,10 @@ class Session(ScsiCommands):
 
     def _arm_reconnect(self) -> None:
         """From now on a lost connection is re-established (if the config says so)."""
+        if not self.config.reconnect or self.discovery:
+            return
         core, driver = self._driver_checked()
-        core.keep_scsi_tasks = self.config.reconnect and not self.discovery
+        core.keep_scsi_tasks = True
         driver.on_lost = self._on_lost
 
     def _on_lost(self, driver: Driver) -> None:

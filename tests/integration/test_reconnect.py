@@ -1,0 +1,228 @@
+"""Session recovery against a real tgtd: the target drops the connection under commands in flight.
+
+The drop is ``tgtadm --op delete --mode conn`` run in a thread (asyncio.to_thread) while the
+reads are outstanding.  Some tests hold the replies back (the client stops reading its socket)
+so that the drop is sure to find commands the target has not answered yet; nothing waits on
+time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import os
+import re
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+import pyiscsi
+from tgt import Tgtd, TgtdError
+
+MiB = 1 << 20
+BLOCK = 512
+READS = 64
+READ_BLOCKS = 1024  # 512 KiB a read
+SPAN = READS * READ_BLOCKS * BLOCK  # 32 MiB
+_tids = itertools.count(1)
+
+
+def run_async(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test body with asyncio.run (no pytest plugin needed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+@dataclass(slots=True)
+class Target:
+    daemon: Tgtd
+    tid: int
+    iqn: str
+
+    @property
+    def url(self) -> str:
+        return self.daemon.url(self.iqn, 1)
+
+    def drop(self) -> int:
+        """Close every connection to this target from the target side; return how many."""
+        return self.daemon.drop_connections(self.tid)
+
+    def remove(self) -> None:
+        """Refuse new logins, drop the connections, delete the target.
+
+        tgtd refuses to delete a target while its logical unit still has commands ("this
+        logical unit is still active"); they end once the connection is gone, so the
+        deletion is retried (a bounded number of tgtadm calls, no waiting on time).
+        """
+        self.daemon.adm("unbind", "target", tid=self.tid, initiator_address="ALL")
+        self.drop()
+        for _ in range(1000):
+            try:
+                self.daemon.delete_target(self.tid)
+                return
+            except TgtdError as e:
+                if "still active" not in str(e):
+                    raise
+        self.daemon.delete_target(self.tid)
+
+
+@pytest.fixture(scope="module")
+def daemon() -> Iterator[Tgtd]:
+    with Tgtd() as t:
+        yield t
+
+
+@pytest.fixture
+def target(daemon: Tgtd) -> Iterator[Target]:
+    """A fresh target of its own (LUN 1, 64 MiB) for one test."""
+    tid = next(_tids)
+    iqn = f"iqn.2024-01.org.pyiscsi:reconnect{tid}"
+    daemon.add_target(tid, iqn, {1: 64 * MiB})
+    yield Target(daemon, tid, iqn)
+    with contextlib.suppress(TgtdError):
+        daemon.delete_target(tid)
+
+
+async def fill(s: pyiscsi.Session) -> bytes:
+    """Write random data over the span the reads cover; return it."""
+    data = os.urandom(SPAN)
+    chunk = 4 * MiB
+    await asyncio.gather(
+        *(s.write(off // BLOCK, data[off : off + chunk]) for off in range(0, SPAN, chunk))
+    )
+    return data
+
+
+def start_reads(s: pyiscsi.Session) -> asyncio.Future[list[Any]]:
+    """64 reads of 512 KiB, gathered (exceptions returned, not raised)."""
+    return asyncio.gather(
+        *(s.read(i * READ_BLOCKS, READ_BLOCKS) for i in range(READS)), return_exceptions=True
+    )
+
+
+def expected(data: bytes, i: int) -> bytes:
+    return data[i * READ_BLOCKS * BLOCK : (i + 1) * READ_BLOCKS * BLOCK]
+
+
+def hold_replies(s: pyiscsi.Session) -> Callable[[], None]:
+    """Stop reading the session's socket, so the target cannot finish sending its answers;
+    return the function that resumes reading."""
+    driver = s._driver
+    assert driver is not None and driver.transport is not None
+    transport = driver.transport
+    transport.pause_reading()
+    return transport.resume_reading
+
+
+@run_async
+async def test_reconnect_in_flight_reads_complete(target: Target) -> None:
+    async with pyiscsi.connect(target.url) as s:
+        data = await fill(s)
+        reads = start_reads(s)
+        drops = await asyncio.to_thread(target.drop)
+        results = await reads
+        for i, got in enumerate(results):
+            assert not isinstance(got, BaseException), got
+            assert bytes(got) == expected(data, i)
+        # one more command: it completes only once the session is back, whether the drop
+        # hit the reads or came after them
+        await s.test_unit_ready()
+        assert drops == 1
+        assert s.reconnects == drops
+
+
+@run_async
+async def test_reconnect_resends_commands_the_target_had_not_answered(target: Target) -> None:
+    async with pyiscsi.connect(target.url) as s:
+        data = await fill(s)
+        resume = hold_replies(s)
+        reads = start_reads(s)
+        try:
+            drops = await asyncio.to_thread(target.drop)
+        finally:
+            resume()
+        results = await reads
+        assert drops == 1
+        for i, got in enumerate(results):
+            assert not isinstance(got, BaseException), got
+            assert bytes(got) == expected(data, i)
+        assert s.reconnects == 1
+        # and the session goes on: a second drop, a second reconnect
+        resume = hold_replies(s)
+        reads = start_reads(s)
+        try:
+            drops += await asyncio.to_thread(target.drop)
+        finally:
+            resume()
+        results = await reads
+        assert all(bytes(got) == expected(data, i) for i, got in enumerate(results))
+        assert s.reconnects == drops == 2
+
+
+@run_async
+async def test_without_reconnect_in_flight_commands_fail(target: Target) -> None:
+    async with pyiscsi.connect(target.url, reconnect=False) as s:
+        data = await fill(s)
+        resume = hold_replies(s)
+        reads = start_reads(s)
+        try:
+            assert await asyncio.to_thread(target.drop) == 1
+        finally:
+            resume()
+        results = await reads
+    failed = [r for r in results if isinstance(r, BaseException)]
+    # the answers already in the socket buffers arrive; the rest of the 32 MiB cannot have
+    assert failed
+    assert all(isinstance(r, pyiscsi.ISCSIConnectionError) for r in failed), failed
+    for i, got in enumerate(results):
+        if not isinstance(got, BaseException):
+            assert bytes(got) == expected(data, i)
+
+
+@run_async
+async def test_without_reconnect_the_session_stays_down(target: Target) -> None:
+    async with pyiscsi.connect(target.url, reconnect=False) as s:
+        await fill(s)
+        resume = hold_replies(s)
+        reads = start_reads(s)
+        try:
+            await asyncio.to_thread(target.drop)
+        finally:
+            resume()
+        await reads
+        with pytest.raises(pyiscsi.ISCSIConnectionError):
+            await s.test_unit_ready()
+        assert s.reconnects == 0
+
+
+@run_async
+async def test_reconnect_gives_up_when_the_target_is_gone(target: Target) -> None:
+    s = await pyiscsi.connect(target.url, reconnect_timeout=1.0)
+    try:
+        await fill(s)
+        resume = hold_replies(s)
+        reads = start_reads(s)
+        try:
+            await asyncio.to_thread(target.remove)
+        finally:
+            resume()
+        results = await reads
+        failed = [r for r in results if isinstance(r, BaseException)]
+        assert failed
+        for error in failed:
+            assert isinstance(error, pyiscsi.ISCSIConnectionError), error
+            assert re.search(r"not re-established after \d+ attempt\(s\)", str(error)), error
+        assert s.reconnects == 0
+        # later commands fail as well: the session is down for good
+        with pytest.raises(pyiscsi.ISCSIConnectionError):
+            await s.test_unit_ready()
+    finally:
+        await s.close()
