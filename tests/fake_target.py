@@ -223,11 +223,15 @@ class TargetConfig:
     redirect_to: str | None = None  # TargetAddress value for a class 1 answer
     login_split: int | None = None  # split login response data into pieces (C bit)
     login_stay_in_security: bool = False  # answer T=0 in security even if asked to transit
+    operational_extra: list[tuple[str, str]] = field(default_factory=list)  # keys we offer
+    operational_extra_transit: bool = False  # ... and end the login in that same response
     # full feature phase
     cmd_window: int = 32  # commands the target takes at once (MaxCmdSN - ExpCmdSN + 1)
     blocks: int = 64
     data_in_size: int | None = None  # Data-In segment size (default: initiator's MRDSL)
     status_in_data_in: bool = True
+    data_pdu_in_order: bool = True  # the target's DataPDUInOrder (OR with the initiator's)
+    data_in_reverse: bool = False  # send the Data-In PDUs of a read last offset first
     r2t_size: int | None = None  # desired length per R2T (default MaxBurstLength)
     hold_commands: bool = False  # keep SCSI commands until complete_held()
     answer_pings: bool = True
@@ -274,7 +278,6 @@ class FakeTarget:
         self.full_feature = False
         self.logged_out = False
         self.login_requests = 0
-        self.stage = 0
         self.initiator_keys: dict[str, str] = {}
         self.agreed: dict[str, str] = {}
         self.initiator_mrdsl = 8192
@@ -317,7 +320,7 @@ class FakeTarget:
         self._ttt += 1
         return self._ttt
 
-    def send(self, pdu: P.IncomingPdu, data: bytes = b"") -> None:
+    def send(self, pdu: P.IncomingPdu, data: bytes | bytearray = b"") -> None:
         """Encode a target PDU with the digests in force (and the one-shot digest faults)."""
         raw = bytearray(P.encode_target_pdu(pdu, data, self._hd, self._dd))
         if self._hd and self.config.fault_header_digest:
@@ -344,6 +347,11 @@ class FakeTarget:
         if not self.full_feature:
             self.violations.append(f"opcode 0x{op:02x} before the login completed")
             return
+        if len(pdu.data) > self.config.max_recv_data_segment_length:
+            self.violations.append(
+                f"opcode 0x{op:02x} with {len(pdu.data)} bytes of data, more than "
+                f"MaxRecvDataSegmentLength {self.config.max_recv_data_segment_length}"
+            )
         if op == P.Opcode.DATA_OUT:
             self._on_data_out(pdu)
             return
@@ -364,9 +372,10 @@ class FakeTarget:
             self.violations.append(f"unknown opcode 0x{op:02x}")
 
     def _check_cmdsn(self, pdu: InitiatorPdu) -> None:
-        if pdu.expstatsn != self.statsn:
+        if pdu.expstatsn != self.statsn and ((pdu.expstatsn - self.statsn) & MASK) < 0x80000000:
             self.violations.append(
-                f"ExpStatSN 0x{pdu.expstatsn:08x}, the next StatSN is 0x{self.statsn:08x}"
+                f"ExpStatSN 0x{pdu.expstatsn:08x} acknowledges a status not sent yet "
+                f"(the next StatSN is 0x{self.statsn:08x})"
             )
         if pdu.cmdsn != self.expcmdsn:
             self.violations.append(f"CmdSN {pdu.cmdsn}, expected {self.expcmdsn}")
@@ -507,7 +516,9 @@ class FakeTarget:
             return
         if "CHAP_R" in keys:
             expected = chap_response(
-                cfg.chap_algorithm, cfg.chap_identifier, cfg.chap_secret.encode(),
+                cfg.chap_algorithm,
+                cfg.chap_identifier,
+                cfg.chap_secret.encode(),
                 cfg.chap_challenge,
             )
             if keys.get("CHAP_N") != cfg.chap_user or decode_binary(keys["CHAP_R"]) != expected:
@@ -520,7 +531,9 @@ class FakeTarget:
                     return
                 secret = (cfg.mutual_secret + ("x" if cfg.impostor else "")).encode()
                 response = chap_response(
-                    cfg.chap_algorithm, int(keys["CHAP_I"]), secret,
+                    cfg.chap_algorithm,
+                    int(keys["CHAP_I"]),
+                    secret,
                     decode_binary(keys["CHAP_C"]),
                 )
                 answer = [("CHAP_N", cfg.mutual_user), ("CHAP_R", encode_binary(response))]
@@ -531,7 +544,7 @@ class FakeTarget:
 
     def _operational(self, req: InitiatorPdu, pairs: list[tuple[str, str]], nsg: int) -> None:
         answers = [(k, v) for k, v in ((k, self._answer(k, v)) for k, v in pairs) if v]
-        if self.login_requests and "MaxRecvDataSegmentLength" not in self.agreed:
+        if "MaxRecvDataSegmentLength" not in self.agreed:
             answers.append(
                 ("MaxRecvDataSegmentLength", str(self.config.max_recv_data_segment_length))
             )
@@ -540,7 +553,13 @@ class FakeTarget:
             answers.append(("TargetAlias", self.config.alias))
             answers.append(("TargetPortalGroupTag", str(self.config.tpgt)))
             self.agreed["TargetAlias"] = self.config.alias
-        self._login_response(req, answers, req.final, nsg)
+        transit = req.final
+        extra = self.config.operational_extra
+        if extra:
+            answers += extra
+            self.config.operational_extra = []
+            transit = transit and self.config.operational_extra_transit
+        self._login_response(req, answers, transit, nsg)
 
     def _answer(self, key: str, value: str) -> str | None:
         cfg = self.config
@@ -563,15 +582,17 @@ class FakeTarget:
         elif key == "MaxBurstLength":
             answer = str(min(int(value), cfg.max_burst_length))
         elif key == "FirstBurstLength":
-            answer = str(min(int(value), cfg.first_burst_length))
+            answer = str(min(int(value), cfg.first_burst_length, cfg.max_burst_length))
         elif key == "MaxOutstandingR2T":
             answer = str(min(int(value), cfg.max_outstanding_r2t))
         elif key in ("MaxConnections", "DefaultTime2Retain", "ErrorRecoveryLevel"):
             answer = str(min(int(value), {"MaxConnections": 1}.get(key, 0)))
         elif key == "DefaultTime2Wait":
             answer = str(max(int(value), 2))
-        elif key in ("DataPDUInOrder", "DataSequenceInOrder"):
-            answer = yn(yes[value] or True)
+        elif key == "DataPDUInOrder":
+            answer = yn(yes[value] or cfg.data_pdu_in_order)
+        elif key == "DataSequenceInOrder":
+            answer = "Yes"  # OR with our Yes
         elif key in ("IFMarker", "OFMarker"):
             answer = "No"
         else:
@@ -606,20 +627,25 @@ class FakeTarget:
         """Tell the initiator the current window with a NOP-In that needs no answer."""
         self.send(P.NopIn(P.NO_TAG, P.NO_TAG, 0, self.statsn, self.expcmdsn, self.maxcmdsn))
 
-    def async_message(self, event: int, vcode: int = 0, params: tuple[int, int, int] = (0, 0, 0),
-                      data: bytes = b"", lun: int = 0) -> None:
+    def async_message(
+        self,
+        event: int,
+        vcode: int = 0,
+        params: tuple[int, int, int] = (0, 0, 0),
+        data: bytes = b"",
+        lun: int = 0,
+    ) -> None:
         """An Asynchronous Message (it takes a StatSN)."""
         self.send(
-            P.AsyncMessage(lun, self.take_statsn(), self.expcmdsn, self.maxcmdsn, event, vcode,
-                           *params),
+            P.AsyncMessage(
+                lun, self.take_statsn(), self.expcmdsn, self.maxcmdsn, event, vcode, *params
+            ),
             data,
         )
 
     def reject(self, pdu: InitiatorPdu, reason: int) -> None:
         """Reject ``pdu``: the data segment carries its header."""
-        self.send(
-            P.Reject(reason, self.take_statsn(), self.expcmdsn, self.maxcmdsn, 0), pdu.header
-        )
+        self.send(P.Reject(reason, self.take_statsn(), self.expcmdsn, self.maxcmdsn, 0), pdu.header)
 
     def _on_scsi(self, cmd: InitiatorPdu) -> None:
         if self.config.hold_commands:
@@ -655,8 +681,14 @@ class FakeTarget:
         else:
             self._start_write(cmd, lba, length)
 
-    def scsi_response(self, cmd: InitiatorPdu, status: int, sense: bytes = b"",
-                      residual: int = 0, response: int = 0) -> None:
+    def scsi_response(
+        self,
+        cmd: InitiatorPdu,
+        status: int,
+        sense: bytes = b"",
+        residual: int = 0,
+        response: int = 0,
+    ) -> None:
         """A SCSI Response for ``cmd`` (residual < 0: overflow, > 0: underflow)."""
         cfg = self.config
         itt = cmd.itt
@@ -669,12 +701,22 @@ class FakeTarget:
             cfg.fault_oversize = None
         self._done_command()
         self.send(
-            P.ScsiResponse(itt, response, status, self.take_statsn(), self.expcmdsn,
-                           self.maxcmdsn, 0, residual < 0, residual > 0, abs(residual)),
+            P.ScsiResponse(
+                itt,
+                response,
+                status,
+                self.take_statsn(),
+                self.expcmdsn,
+                self.maxcmdsn,
+                0,
+                residual < 0,
+                residual > 0,
+                abs(residual),
+            ),
             data,
         )
 
-    def _read(self, cmd: InitiatorPdu, payload: bytes) -> None:
+    def _read(self, cmd: InitiatorPdu, payload: bytes | bytearray) -> None:
         cfg = self.config
         edtl = cmd.edtl
         residual = edtl - len(payload)  # > 0 underflow, < 0 overflow
@@ -684,9 +726,11 @@ class FakeTarget:
         if not payload:
             self.scsi_response(cmd, 0, residual=residual)
             return
-        offset = 0
-        for datasn, piece in enumerate(pieces):
-            last = datasn == len(pieces) - 1
+        placed = [(i * size, piece) for i, piece in enumerate(pieces)]
+        if cfg.data_in_reverse:
+            placed.reverse()  # offsets out of order, DataSN still 0, 1, 2...
+        for datasn, (offset, piece) in enumerate(placed):
+            last = datasn == len(placed) - 1
             sn, off = datasn, offset
             if datasn == 1 and cfg.fault_datasn:
                 cfg.fault_datasn = False
@@ -699,21 +743,30 @@ class FakeTarget:
                 self._done_command()
             self.send(
                 P.DataIn(
-                    cmd.itt, P.NO_TAG, 0, last, False, status and residual < 0,
-                    status and residual > 0, status, 0,
+                    cmd.itt,
+                    P.NO_TAG,
+                    0,
+                    last,
+                    False,
+                    status and residual < 0,
+                    status and residual > 0,
+                    status,
+                    0,
                     self.take_statsn() if status else self.statsn,
-                    self.expcmdsn, self.maxcmdsn, sn, off, abs(residual) if status else 0,
+                    self.expcmdsn,
+                    self.maxcmdsn,
+                    sn,
+                    off,
+                    abs(residual) if status else 0,
                 ),
                 piece,
             )
-            offset += len(piece)
         if not cfg.status_in_data_in:
             self.scsi_response(cmd, 0, residual=residual)
 
     # ----------------------------------------------------------------- writes
 
     def _start_write(self, cmd: InitiatorPdu, lba: int, length: int) -> None:
-        cfg = self.config
         edtl = cmd.edtl
         w = _Write(cmd, lba, bytearray(edtl))
         fbl = self._negotiated_int("FirstBurstLength", 65536)
@@ -722,8 +775,6 @@ class FakeTarget:
         if cmd.data:
             if not immediate_ok:
                 self.violations.append("immediate data with ImmediateData=No")
-            if len(cmd.data) > cfg.max_recv_data_segment_length:
-                self.violations.append("immediate data longer than MaxRecvDataSegmentLength")
             w.buffer[: len(cmd.data)] = cmd.data
             w.received = len(cmd.data)
         if not cmd.final:
@@ -750,8 +801,17 @@ class FakeTarget:
         w.r2t_end = w.received + size
         w.expect_datasn = 0
         self.send(
-            P.R2T(w.cmd.itt, w.r2t_ttt, 0, self.statsn, self.expcmdsn, self.maxcmdsn, w.r2tsn,
-                  w.received, size)
+            P.R2T(
+                w.cmd.itt,
+                w.r2t_ttt,
+                0,
+                self.statsn,
+                self.expcmdsn,
+                self.maxcmdsn,
+                w.r2tsn,
+                w.received,
+                size,
+            )
         )
         w.r2tsn += 1
 
@@ -760,14 +820,10 @@ class FakeTarget:
         if w is None:
             self.violations.append(f"Data-Out for unknown ITT 0x{pdu.itt:08x}")
             return
-        if len(pdu.data) > self.config.max_recv_data_segment_length:
-            self.violations.append(f"Data-Out of {len(pdu.data)} bytes, more than MRDSL")
         if pdu.datasn != w.expect_datasn:
             self.violations.append(f"Data-Out DataSN {pdu.datasn}, expected {w.expect_datasn}")
         if pdu.buffer_offset != w.received:
-            self.violations.append(
-                f"Data-Out offset {pdu.buffer_offset}, expected {w.received}"
-            )
+            self.violations.append(f"Data-Out offset {pdu.buffer_offset}, expected {w.received}")
         unsolicited = pdu.ttt == P.NO_TAG
         end = w.unsolicited_end if unsolicited else w.r2t_end
         if unsolicited and w.r2t_ttt != P.NO_TAG:
@@ -813,8 +869,9 @@ class FakeTarget:
         if self.config.tmf_response is not None:
             response = self.config.tmf_response
         self.send(
-            P.TaskManagementResponse(pdu.itt, response, self.take_statsn(), self.expcmdsn,
-                                     self.maxcmdsn)
+            P.TaskManagementResponse(
+                pdu.itt, response, self.take_statsn(), self.expcmdsn, self.maxcmdsn
+            )
         )
 
     def _on_logout(self, pdu: InitiatorPdu) -> None:
@@ -842,14 +899,23 @@ class FakeTarget:
         self._text_ttt = self.next_ttt() if more else P.NO_TAG
         self._done_command()
         self.send(
-            P.TextResponse(pdu.itt, self._text_ttt, 0, not more, more and not piece.endswith(b"\0"),
-                           self.take_statsn(), self.expcmdsn, self.maxcmdsn),
+            P.TextResponse(
+                pdu.itt,
+                self._text_ttt,
+                0,
+                not more,
+                more and not piece.endswith(b"\0"),
+                self.take_statsn(),
+                self.expcmdsn,
+                self.maxcmdsn,
+            ),
             piece,
         )
 
 
-def feed(conn: Connection, data: bytes, now: float = 0.0, chunks: Iterable[int] | None = None
-         ) -> None:
+def feed(
+    conn: Connection, data: bytes, now: float = 0.0, chunks: Iterable[int] | None = None
+) -> None:
     """Give ``data`` to ``conn`` in one piece, or cut at the lengths in ``chunks``."""
     if chunks is None:
         conn.receive_data(data, now)

@@ -212,6 +212,8 @@ class Connection:
     def ping(self, data: bytes = b"", now: float = 0.0) -> NopTask:
         """Send a NOP-Out ping; done when the target echoes it."""
         self._check_full_feature()
+        if len(data) > self.negotiated.max_xmit_data_segment_length:
+            raise errors.LocalProtocolError("ping data longer than the target accepts in one PDU")
         task = NopTask(itt=self._alloc_itt(), immediate=True, data=data, sent_at=now)
         self._tasks[task.itt] = task
         self._send(P.NopOut(itt=task.itt, cmdsn=self.cmdsn, expstatsn=self.expstatsn, data=data))
@@ -352,7 +354,11 @@ class Connection:
 
     def get_buffer(self, sizehint: int = -1) -> memoryview:
         """Where the next received bytes should be written."""
-        if self._pdu is not None and len(self._dest) - self._got >= _DIRECT_MIN:
+        if (
+            self._pdu is not None
+            and len(self._dest) - self._got >= _DIRECT_MIN
+            and self.state is not State.CLOSED
+        ):
             self._direct = True
             return self._dest[self._got :]
         self._direct = False
@@ -625,6 +631,8 @@ class Connection:
             self._finish(task, None)
             return
         # more to come: ask for it with the target's TTT
+        if pdu.ttt == P.NO_TAG:
+            raise errors.ProtocolError("Text Response with more to come but no Target Transfer Tag")
         task.ttt = pdu.ttt
         self._queue(task)
 

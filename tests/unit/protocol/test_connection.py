@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for fake_target
 
 from fake_target import (
     BLOCK_SIZE,
@@ -54,8 +50,12 @@ def connect(
 ) -> tuple[Connection, FakeTarget]:
     """A connection logged in to a fresh fake target."""
     target = FakeTarget(config)
-    conn = Connection(LoginParameters(INITIATOR, TARGET), settings, nop_interval=nop_interval,
-                      nop_timeout=nop_timeout)
+    conn = Connection(
+        LoginParameters(INITIATOR, TARGET),
+        settings,
+        nop_interval=nop_interval,
+        nop_timeout=nop_timeout,
+    )
     if cmdsn is not None:
         conn.cmdsn = cmdsn
     task = conn.login()
@@ -76,8 +76,9 @@ def read(lba: int, blocks: int, size: int | None = None, lun: int = 0) -> ScsiTa
 
 
 def write(lba: int, data: bytes, lun: int = 0) -> ScsiTask:
-    return ScsiTask(cdb=rw10(0x2A, lba, len(data) // BLOCK_SIZE), data_out=memoryview(data),
-                    lun=lun)
+    return ScsiTask(
+        cdb=rw10(0x2A, lba, len(data) // BLOCK_SIZE), data_out=memoryview(data), lun=lun
+    )
 
 
 def pattern(n: int, seed: int = 1) -> bytes:
@@ -129,8 +130,9 @@ def test_requests_before_login_are_local_errors() -> None:
 
 def test_bidirectional_and_abort_without_task_are_refused() -> None:
     conn, _ = connect()
-    task = ScsiTask(cdb=rw10(0x28, 0, 1), data_in=memoryview(bytearray(512)),
-                    data_out=memoryview(bytes(512)))
+    task = ScsiTask(
+        cdb=rw10(0x28, 0, 1), data_in=memoryview(bytearray(512)), data_out=memoryview(bytes(512))
+    )
     with pytest.raises(errors.LocalProtocolError, match="bidirectional"):
         conn.submit_scsi(task)
     with pytest.raises(errors.LocalProtocolError, match="ABORT TASK"):
@@ -143,8 +145,9 @@ def test_bidirectional_and_abort_without_task_are_refused() -> None:
 @pytest.mark.parametrize("status_in_data_in", [True, False])
 @pytest.mark.parametrize("data_in_size", [512, 1536, 4096, None])
 def test_read_reassembles_data_in(status_in_data_in: bool, data_in_size: int | None) -> None:
-    conn, target = connect(TargetConfig(status_in_data_in=status_in_data_in,
-                                        data_in_size=data_in_size))
+    conn, target = connect(
+        TargetConfig(status_in_data_in=status_in_data_in, data_in_size=data_in_size)
+    )
     target.disk[:] = pattern(len(target.disk))
     task = conn.submit_scsi(read(3, 16))
     events = exchange(conn, target)
@@ -256,12 +259,32 @@ def test_data_in_offset_gap_is_detected() -> None:
     assert task.error is not None or failed(events)
 
 
+@pytest.mark.parametrize("in_order", [True, False])
+def test_data_in_out_of_order_needs_data_pdu_in_order_no(in_order: bool) -> None:
+    config = TargetConfig(data_in_size=1024, data_in_reverse=True, data_pdu_in_order=in_order)
+    conn, target = connect(config, OperationalSettings(data_pdu_in_order=in_order))
+    assert conn.negotiated.data_pdu_in_order is in_order
+    target.disk[:] = pattern(len(target.disk))
+    task = conn.submit_scsi(read(0, 8))
+    events = exchange(conn, target)
+    assert done(events) == [task] and failed(events) == []
+    assert task.data_in is not None
+    if in_order:
+        assert isinstance(task.error, errors.ProtocolError)
+        assert "DataPDUInOrder=Yes" in str(task.error)
+    else:
+        assert task.error is None
+        assert bytes(task.data_in) == target.disk[:4096]
+
+
 def test_data_in_for_unknown_itt_fails_the_connection() -> None:
     conn, _target = connect()
-    conn.receive_data(P.encode_target_pdu(
-        P.DataIn(0x777, P.NO_TAG, 0, True, False, False, False, False, 0, 0, 1, 10, 0, 0, 0),
-        b"abcd",
-    ))
+    conn.receive_data(
+        P.encode_target_pdu(
+            P.DataIn(0x777, P.NO_TAG, 0, True, False, False, False, False, 0, 0, 1, 10, 0, 0, 0),
+            b"abcd",
+        )
+    )
     (error,) = failed(conn.events())
     assert "unknown task 0x00000777" in str(error)
 
@@ -270,10 +293,12 @@ def test_data_in_for_a_write_fails_the_connection() -> None:
     conn, target = connect(TargetConfig(hold_commands=True))
     task = conn.submit_scsi(write(0, bytes(512)))
     exchange(conn, target)
-    conn.receive_data(P.encode_target_pdu(
-        P.DataIn(task.itt, P.NO_TAG, 0, True, False, False, False, False, 0, 0, 1, 10, 0, 0, 0),
-        b"abcd",
-    ))
+    conn.receive_data(
+        P.encode_target_pdu(
+            P.DataIn(task.itt, P.NO_TAG, 0, True, False, False, False, False, 0, 0, 1, 10, 0, 0, 0),
+            b"abcd",
+        )
+    )
     (error,) = failed(conn.events())
     assert "reads no data" in str(error)
 
@@ -309,10 +334,12 @@ def test_oversized_data_segment_fails_the_connection() -> None:
 def test_data_segment_up_to_the_login_limit_is_accepted() -> None:
     settings = OperationalSettings(max_recv_data_segment_length=8192)
     conn, target = connect(settings=settings)
-    conn.receive_data(P.encode_target_pdu(
-        P.AsyncMessage(0, target.take_statsn(), conn.expcmdsn, conn.maxcmdsn, 0, 0, 0, 0, 0),
-        bytes(65536),
-    ))
+    conn.receive_data(
+        P.encode_target_pdu(
+            P.AsyncMessage(0, target.take_statsn(), conn.expcmdsn, conn.maxcmdsn, 0, 0, 0, 0, 0),
+            bytes(65536),
+        )
+    )
     (event,) = conn.events()
     assert isinstance(event, AsyncEvent) and len(event.message.data) == 65536
 
@@ -345,16 +372,17 @@ def test_received_ahs_is_skipped_and_covered_by_the_header_digest() -> None:
     conn, target = connect(digest_config(), DIGEST_SETTINGS)
     ping = conn.ping(b"ahs")
     conn.data_to_send()
-    bhs = bytearray(P.encode_target_pdu(
-        P.NopIn(ping.itt, P.NO_TAG, 0, target.take_statsn(), conn.expcmdsn, conn.maxcmdsn),
-        b"ahs",
-    )[:48])
+    bhs = bytearray(
+        P.encode_target_pdu(
+            P.NopIn(ping.itt, P.NO_TAG, 0, target.take_statsn(), conn.expcmdsn, conn.maxcmdsn),
+            b"ahs",
+        )[:48]
+    )
     bhs[4] = 2  # TotalAHSLength: two words
     ahs = bytes([0, 5, 0x7F, 0]) + b"\1\2\3\4"  # a vendor AHS, unknown to us
     header = bytes(bhs) + ahs
     body = b"ahs\0"
-    raw = (header + crc32c(header).to_bytes(4, "little") + body
-           + crc32c(body).to_bytes(4, "little"))
+    raw = header + crc32c(header).to_bytes(4, "little") + body + crc32c(body).to_bytes(4, "little")
     conn.receive_data(raw)
     assert done(conn.events()) == [ping]
     assert ping.reply == b"ahs"
@@ -363,13 +391,17 @@ def test_received_ahs_is_skipped_and_covered_by_the_header_digest() -> None:
 # ---------------------------------------------------------------------------- digests
 
 
-DIGEST_SETTINGS = OperationalSettings(header_digest=("CRC32C", "None"),
-                                      data_digest=("CRC32C", "None"))
+DIGEST_SETTINGS = OperationalSettings(
+    header_digest=("CRC32C", "None"), data_digest=("CRC32C", "None")
+)
 
 
-def digest_config(**kwargs: int) -> TargetConfig:
-    return TargetConfig(header_digests=("CRC32C", "None"), data_digests=("CRC32C", "None"),
-                        **kwargs)  # type: ignore[arg-type]
+def digest_config(data_in_size: int | None = None) -> TargetConfig:
+    return TargetConfig(
+        header_digests=("CRC32C", "None"),
+        data_digests=("CRC32C", "None"),
+        data_in_size=data_in_size,
+    )
 
 
 def test_digests_negotiated_and_used_both_ways() -> None:
@@ -396,12 +428,13 @@ def test_login_pdus_carry_no_digest() -> None:
     assert len(raw) == 52
 
 
+@pytest.mark.parametrize("blocks", [2, 16])  # 16: the payload goes straight to the buffer
 @pytest.mark.parametrize("fault", ["fault_header_digest", "fault_data_digest"])
-def test_bad_digest_from_target_fails_the_connection(fault: str) -> None:
+def test_bad_digest_from_target_fails_the_connection(fault: str, blocks: int) -> None:
     config = digest_config()
     conn, target = connect(config, DIGEST_SETTINGS)
     setattr(config, fault, True)
-    task = conn.submit_scsi(read(0, 2))
+    task = conn.submit_scsi(read(0, blocks))
     events = exchange(conn, target)
     (error,) = failed(events)
     assert isinstance(error, errors.DigestError)
@@ -443,9 +476,13 @@ def check_sequences(target: FakeTarget, task: ScsiTask, mxdsl: int) -> list[list
 def test_write_in_each_immediate_data_initial_r2t_combination(
     immediate_data: bool, initial_r2t: bool, first_burst_length: int, blocks: int
 ) -> None:
-    config = TargetConfig(immediate_data=immediate_data, initial_r2t=initial_r2t,
-                          first_burst_length=first_burst_length, max_burst_length=32768,
-                          blocks=256)
+    config = TargetConfig(
+        immediate_data=immediate_data,
+        initial_r2t=initial_r2t,
+        first_burst_length=first_burst_length,
+        max_burst_length=32768,
+        blocks=256,
+    )
     conn, target = connect(config)
     n = conn.negotiated
     assert (n.immediate_data, n.initial_r2t) == (immediate_data, initial_r2t)
@@ -474,8 +511,7 @@ def test_write_in_each_immediate_data_initial_r2t_combination(
 
 
 def test_several_r2ts_each_a_sequence_of_max_xmit_pieces() -> None:
-    config = TargetConfig(max_recv_data_segment_length=1024, r2t_size=3000,
-                          immediate_data=False)
+    config = TargetConfig(max_recv_data_segment_length=1024, r2t_size=3000, immediate_data=False)
     conn, target = connect(config)
     assert conn.negotiated.max_xmit_data_segment_length == 1024
     data = pattern(20 * 512)
@@ -504,8 +540,7 @@ def test_r2t_for_a_read_fails_the_connection() -> None:
     ("offset", "length", "message"),
     [(0, 0, "outside"), (512, 1024, "outside"), (0, 1025, "outside")],
 )
-def test_r2t_outside_the_data_fails_the_connection(offset: int, length: int, message: str
-                                                    ) -> None:
+def test_r2t_outside_the_data_fails_the_connection(offset: int, length: int, message: str) -> None:
     conn, target = connect(TargetConfig(hold_commands=True, immediate_data=False))
     task = conn.submit_scsi(write(0, bytes(1024)))
     exchange(conn, target)
@@ -515,8 +550,9 @@ def test_r2t_outside_the_data_fails_the_connection(offset: int, length: int, mes
 
 
 def test_r2t_beyond_max_burst_length_fails_the_connection() -> None:
-    conn, target = connect(TargetConfig(hold_commands=True, max_burst_length=4096,
-                                        immediate_data=False))
+    conn, target = connect(
+        TargetConfig(hold_commands=True, max_burst_length=4096, immediate_data=False)
+    )
     task = conn.submit_scsi(write(0, bytes(8192)))
     exchange(conn, target)
     conn.receive_data(P.encode_target_pdu(P.R2T(task.itt, 5, 0, 0, 1, 10, 0, 0, 8192)))
@@ -633,22 +669,34 @@ def test_invalid_window_is_ignored() -> None:
     conn, target = connect(TargetConfig(cmd_window=1, hold_commands=True))
     before = (conn.expcmdsn, conn.maxcmdsn)
     # MaxCmdSN < ExpCmdSN - 1: RFC 7143 4.2.2.1 says ignore both
-    conn.receive_data(P.encode_target_pdu(
-        P.NopIn(P.NO_TAG, P.NO_TAG, 0, target.statsn, conn.expcmdsn + 100, conn.expcmdsn + 5)
-    ))
+    conn.receive_data(
+        P.encode_target_pdu(
+            P.NopIn(P.NO_TAG, P.NO_TAG, 0, target.statsn, conn.expcmdsn + 100, conn.expcmdsn + 5)
+        )
+    )
     assert (conn.expcmdsn, conn.maxcmdsn) == before
     # an older window does not move it back
-    conn.receive_data(P.encode_target_pdu(
-        P.NopIn(P.NO_TAG, P.NO_TAG, 0, target.statsn, conn.expcmdsn - 1, conn.maxcmdsn - 1)
-    ))
+    conn.receive_data(
+        P.encode_target_pdu(
+            P.NopIn(P.NO_TAG, P.NO_TAG, 0, target.statsn, conn.expcmdsn - 1, conn.maxcmdsn - 1)
+        )
+    )
     assert (conn.expcmdsn, conn.maxcmdsn) == before
     assert failed(conn.events()) == []
 
 
 @pytest.mark.parametrize(
     ("a", "b", "lt"),
-    [(0, 1, True), (1, 0, False), (5, 5, False), (0xFFFFFFFF, 0, True), (0, 0xFFFFFFFF, False),
-     (0xFFFFFFF0, 0x10, True), (0, 0x7FFFFFFF, True), (0x7FFFFFFF, 0, False)],
+    [
+        (0, 1, True),
+        (1, 0, False),
+        (5, 5, False),
+        (0xFFFFFFFF, 0, True),
+        (0, 0xFFFFFFFF, False),
+        (0xFFFFFFF0, 0x10, True),
+        (0, 0x7FFFFFFF, True),
+        (0x7FFFFFFF, 0, False),
+    ],
 )
 def test_serial_number_arithmetic(a: int, b: int, lt: bool) -> None:
     assert sn_lt(a, b) is lt
@@ -715,6 +763,15 @@ def test_our_ping_is_echoed() -> None:
     assert conn.tasks_in_flight == 0
 
 
+def test_ping_data_longer_than_the_target_takes_is_refused() -> None:
+    conn, target = connect()
+    assert conn.negotiated.max_xmit_data_segment_length == 8192
+    with pytest.raises(errors.LocalProtocolError):
+        conn.ping(bytes(9000))
+    exchange(conn, target)
+    assert target.violations == []
+
+
 def test_nop_in_for_unknown_itt_fails_the_connection() -> None:
     conn, target = connect()
     conn.receive_data(P.encode_target_pdu(P.NopIn(0x4242, P.NO_TAG, 0, target.statsn, 1, 10)))
@@ -724,8 +781,7 @@ def test_nop_in_for_unknown_itt_fails_the_connection() -> None:
 
 def test_keepalive_when_idle_and_answered() -> None:
     conn, target = connect(nop_interval=5.0, nop_timeout=3.0)
-    conn.receive_data(b"", now=100.0)
-    assert conn.next_timer() is None or conn.next_timer() == 5.0
+    assert conn.next_timer() == 5.0  # the login's last byte came at 0.0
     target.window_update()
     exchange(conn, target, now=100.0)
     assert conn.next_timer() == 105.0
@@ -743,8 +799,9 @@ def test_keepalive_when_idle_and_answered() -> None:
 
 
 def test_keepalive_unanswered_fails_the_connection() -> None:
-    conn, target = connect(TargetConfig(answer_pings=False, hold_commands=True),
-                           nop_interval=5.0, nop_timeout=3.0)
+    conn, target = connect(
+        TargetConfig(answer_pings=False, hold_commands=True), nop_interval=5.0, nop_timeout=3.0
+    )
     task = conn.submit_scsi(read(0, 1))
     exchange(conn, target, now=0.0)
     conn.handle_timer(5.0)
@@ -817,6 +874,35 @@ def test_lun_reset_with_a_command_waiting_for_the_window() -> None:
     if waiting.done:
         assert waiting.itt not in sent_itts
     assert conn.tasks_in_flight == (0 if waiting.done else 1)
+
+
+@pytest.mark.parametrize(
+    ("function", "aborted"),
+    [
+        (TaskManagementFunction.ABORT_TASK_SET, "lun0"),
+        (TaskManagementFunction.CLEAR_TASK_SET, "lun0"),
+        (TaskManagementFunction.LOGICAL_UNIT_RESET, "lun0"),
+        (TaskManagementFunction.TARGET_WARM_RESET, "all"),
+        (TaskManagementFunction.TARGET_COLD_RESET, "all"),
+        (TaskManagementFunction.CLEAR_ACA, "none"),
+    ],
+)
+def test_which_tasks_each_function_ends(function: TaskManagementFunction, aborted: str) -> None:
+    conn, target = connect(TargetConfig(hold_commands=True))
+    lun0 = conn.submit_scsi(read(0, 1))
+    lun1 = conn.submit_scsi(read(0, 1, lun=LUN1))
+    ping = conn.ping()
+    exchange(conn, target)
+    assert ping.done
+    tmf = conn.task_management(function, lun=0)
+    exchange(conn, target)
+    assert tmf.done and tmf.error is None
+    (req,) = sent(target, P.Opcode.TASK_MANAGEMENT_REQUEST)
+    assert req.flags == 0x80 | function
+    expected = {"lun0": {lun0}, "all": {lun0, lun1}, "none": set()}[aborted]
+    assert {t for t in (lun0, lun1) if t.done} == expected
+    assert all(isinstance(t.error, errors.CommandCancelledError) for t in expected)
+    assert conn.tasks_in_flight == 2 - len(expected)
 
 
 @pytest.mark.parametrize("response", [1, 2, 3, 4, 5, 6, 255])
@@ -923,14 +1009,34 @@ def test_cancel_during_a_data_in_payload_stops_writing_the_callers_buffer() -> N
     assert buf[100:] == bytes(4096 - 100)
 
 
+def test_failure_during_a_data_in_payload_stops_writing_the_callers_buffer() -> None:
+    conn, target = connect(TargetConfig(hold_commands=True), nop_interval=1.0, nop_timeout=1.0)
+    target.disk[:4096] = b"\x77" * 4096
+    buf = bytearray(4096)
+    task = conn.submit_scsi(ScsiTask(cdb=rw10(0x28, 0, 8), data_in=memoryview(buf)))
+    exchange(conn, target)
+    conn.handle_timer(1.0)  # a keepalive ping the target never answers
+    conn.data_to_send()
+    target.complete_held()
+    stream = target.data_to_send()
+    conn.receive_data(stream[: 48 + 100], now=1.5)
+    conn.handle_timer(2.0)
+    assert isinstance(task.error, errors.ISCSITimeoutError)
+    conn.receive_data(stream[48 + 100 :], now=2.5)  # bytes still in flight when it failed
+    assert buf[100:] == bytes(4096 - 100)
+
+
 def test_cancel_of_a_write_stops_answering_r2ts() -> None:
     conn, target = connect(TargetConfig(immediate_data=False, hold_commands=True))
     task = conn.submit_scsi(write(0, bytes(1024)))
     exchange(conn, target)
     conn.cancel(task)
     conn.data_to_send()  # the abort request
-    conn.receive_data(P.encode_target_pdu(
-        P.R2T(task.itt, 9, 0, target.statsn, conn.expcmdsn, conn.maxcmdsn, 0, 0, 1024)))
+    conn.receive_data(
+        P.encode_target_pdu(
+            P.R2T(task.itt, 9, 0, target.statsn, conn.expcmdsn, conn.maxcmdsn, 0, 0, 1024)
+        )
+    )
     assert conn.data_to_send() == []
     assert failed(conn.events()) == []
 
@@ -958,8 +1064,11 @@ def test_failed_logout_of_the_connection_keeps_it_open() -> None:
     conn, target = connect()
     logout = conn.logout(reason=1)
     conn.data_to_send()
-    conn.receive_data(P.encode_target_pdu(
-        P.LogoutResponse(logout.itt, 1, target.statsn, conn.expcmdsn, conn.maxcmdsn, 0, 0)))
+    conn.receive_data(
+        P.encode_target_pdu(
+            P.LogoutResponse(logout.itt, 1, target.statsn, conn.expcmdsn, conn.maxcmdsn, 0, 0)
+        )
+    )
     assert isinstance(logout.error, errors.ProtocolError)
     assert conn.state is State.FULL_FEATURE
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for fake_target
 
 from fake_target import FakeTarget, InitiatorPdu, TargetConfig, exchange
 from pyiscsi import errors
@@ -127,8 +123,9 @@ def test_login_decodes_keys_split_inside_a_value() -> None:
     data = encode_text([("AuthMethod", "None"), ("TargetAlias", "split-alias")])
 
     def response(piece: bytes, cont: bool, transit: bool) -> P.LoginResponse:
-        return P.LoginResponse(1, bytes(6), 0, transit, cont, 0, 1 if transit else 0, 0, 0, 1,
-                               1, 1, 0, 0, piece)
+        return P.LoginResponse(
+            1, bytes(6), 0, transit, cont, 0, 1 if transit else 0, 0, 0, 1, 1, 1, 0, 0, piece
+        )
 
     more = login.receive(response(data[:15], True, False))
     assert more is not None and more.data == b"" and not more.transit and not more.cont
@@ -138,20 +135,52 @@ def test_login_decodes_keys_split_inside_a_value() -> None:
 
 
 def test_tsih_and_target_keys_are_taken_from_the_final_response() -> None:
-    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings(
-        immediate_data=False, initial_r2t=True))
+    login = Login(
+        LoginParameters(INITIATOR, TARGET),
+        OperationalSettings(immediate_data=False, initial_r2t=True),
+    )
     login.first_request()
-    req = login.receive(P.LoginResponse(1, bytes(6), 0, True, False, 0, 1, 0, 0, 1, 1, 1, 0, 0,
-                                        encode_text([("TargetPortalGroupTag", "7")])))
+    req = login.receive(
+        P.LoginResponse(
+            1,
+            bytes(6),
+            0,
+            True,
+            False,
+            0,
+            1,
+            0,
+            0,
+            1,
+            1,
+            1,
+            0,
+            0,
+            encode_text([("TargetPortalGroupTag", "7")]),
+        )
+    )
     assert req is not None
     assert (req.transit, req.csg, req.nsg) == (True, Stage.OPERATIONAL, Stage.FULL_FEATURE)
-    answers = encode_text([("HeaderDigest", "None"), ("DataDigest", "None"),
-                           ("MaxConnections", "1"), ("MaxBurstLength", "262144"),
-                           ("FirstBurstLength", "65536"), ("DefaultTime2Wait", "2"),
-                           ("DefaultTime2Retain", "0"), ("MaxOutstandingR2T", "1"),
-                           ("ErrorRecoveryLevel", "0"), ("MaxRecvDataSegmentLength", "4096")])
-    assert login.receive(P.LoginResponse(1, bytes(6), 0x4321, True, False, 1, 3, 0, 0, 2, 1, 1,
-                                         0, 0, answers)) is None
+    answers = encode_text(
+        [
+            ("HeaderDigest", "None"),
+            ("DataDigest", "None"),
+            ("MaxConnections", "1"),
+            ("MaxBurstLength", "262144"),
+            ("FirstBurstLength", "65536"),
+            ("DefaultTime2Wait", "2"),
+            ("DefaultTime2Retain", "0"),
+            ("MaxOutstandingR2T", "1"),
+            ("ErrorRecoveryLevel", "0"),
+            ("MaxRecvDataSegmentLength", "4096"),
+        ]
+    )
+    assert (
+        login.receive(
+            P.LoginResponse(1, bytes(6), 0x4321, True, False, 1, 3, 0, 0, 2, 1, 1, 0, 0, answers)
+        )
+        is None
+    )
     assert login.tsih == 0x4321 and login.stage is Stage.FULL_FEATURE
     result = login.result()
     assert result.target_portal_group_tag == 7
@@ -162,15 +191,17 @@ def test_login_response_in_the_wrong_stage() -> None:
     login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
     login.first_request()
     with pytest.raises(errors.NegotiationError, match="stage 1"):
-        login.receive(P.LoginResponse(1, bytes(6), 0, True, False, 1, 3, 0, 0, 1, 1, 1, 0, 0,
-                                      b""))
+        login.receive(P.LoginResponse(1, bytes(6), 0, True, False, 1, 3, 0, 0, 1, 1, 1, 0, 0, b""))
 
 
 def test_login_response_for_another_itt_fails_the_connection() -> None:
     conn = Connection(LoginParameters(INITIATOR, TARGET))
     task = conn.login()
-    conn.receive_data(P.encode_target_pdu(
-        P.LoginResponse(task.itt + 1, bytes(6), 0, True, False, 0, 1, 0, 0, 1, 1, 1, 0, 0)))
+    conn.receive_data(
+        P.encode_target_pdu(
+            P.LoginResponse(task.itt + 1, bytes(6), 0, True, False, 0, 1, 0, 0, 1, 1, 1, 0, 0)
+        )
+    )
     (failure,) = [e for e in conn.events() if isinstance(e, ConnectionFailed)]
     assert "Login Response for unknown task" in str(failure.error)
     assert task.error is failure.error
@@ -178,11 +209,38 @@ def test_login_response_for_another_itt_fails_the_connection() -> None:
 
 def test_login_response_in_full_feature_phase_fails_the_connection() -> None:
     conn, target, _ = run_login()
-    conn.receive_data(P.encode_target_pdu(
-        P.LoginResponse(1, bytes(6), 0, True, False, 1, 3, 0, 0, target.statsn, 1, 1, 0, 0)))
+    conn.receive_data(
+        P.encode_target_pdu(
+            P.LoginResponse(1, bytes(6), 0, True, False, 1, 3, 0, 0, target.statsn, 1, 1, 0, 0)
+        )
+    )
     (failure,) = conn.events()
     assert isinstance(failure, ConnectionFailed)
     assert "outside the login phase" in str(failure.error)
+
+
+def test_target_offers_are_answered_before_the_login_ends() -> None:
+    extra = [("X-com.example.Vendor", "1"), ("MaxOutstandingR2T", "1")]
+    conn, target, task = run_login(TargetConfig(operational_extra=extra))
+    assert task.error is None and conn.state is State.FULL_FEATURE
+    reqs = logins(target)
+    assert [stages(r) for r in reqs] == [
+        (True, False, 0, 1),
+        (True, False, 1, 3),
+        (True, False, 1, 3),
+    ]
+    answers = dict(reqs[2].pairs)
+    assert answers["X-com.example.Vendor"] == "NotUnderstood"
+    assert target.violations == []
+
+
+def test_target_ending_the_login_with_a_key_unanswered() -> None:
+    conn, _target, task = run_login(
+        TargetConfig(operational_extra=[("X-com.example.V", "1")], operational_extra_transit=True)
+    )
+    assert isinstance(task.error, errors.NegotiationError)
+    assert "X-com.example.V" in str(task.error)
+    assert conn.state is State.CLOSED
 
 
 # --------------------------------------------------------------------------------- CHAP
@@ -240,7 +298,8 @@ def test_mutual_chap_login() -> None:
 
 def test_mutual_chap_impostor_target_is_refused() -> None:
     conn, target, task = run_login(
-        chap_config(mutual_user=TUSER, mutual_secret=TSECRET, impostor=True), MUTUAL)
+        chap_config(mutual_user=TUSER, mutual_secret=TSECRET, impostor=True), MUTUAL
+    )
     assert isinstance(task.error, errors.AuthenticationError)
     assert "wrong CHAP_R" in str(task.error)
     assert conn.state is State.CLOSED
@@ -266,7 +325,10 @@ def test_target_without_chap_accepts_a_one_way_chap_initiator() -> None:
     conn, target, task = run_login(TargetConfig(), ChapCredentials(USER, SECRET))
     assert task.error is None and conn.state is State.FULL_FEATURE
     assert [stages(r) for r in logins(target)] == [
-        (False, False, 0, 0), (True, False, 0, 1), (True, False, 1, 3)]
+        (False, False, 0, 0),
+        (True, False, 0, 1),
+        (True, False, 1, 3),
+    ]
 
 
 @pytest.mark.parametrize("generic", [False, True])
@@ -291,8 +353,25 @@ def test_target_asking_chap_of_an_initiator_without_credentials() -> None:
     login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
     login.first_request()
     with pytest.raises(errors.AuthenticationError, match="AuthMethod=CHAP"):
-        login.receive(P.LoginResponse(1, bytes(6), 0, False, False, 0, 0, 0, 0, 1, 1, 1, 0, 0,
-                                      encode_text([("AuthMethod", "CHAP")])))
+        login.receive(
+            P.LoginResponse(
+                1,
+                bytes(6),
+                0,
+                False,
+                False,
+                0,
+                0,
+                0,
+                0,
+                1,
+                1,
+                1,
+                0,
+                0,
+                encode_text([("AuthMethod", "CHAP")]),
+            )
+        )
 
 
 def test_target_chap_algorithm_not_offered() -> None:
