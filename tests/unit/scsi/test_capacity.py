@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 from hypothesis import given
 from hypothesis import strategies as st
 
+import datain_checks as checks
 from pyiscsi.scsi.capacity import (
     ProvisioningStatus,
     parse_get_lba_status,
     parse_read_capacity10,
     parse_read_capacity16,
 )
-
-
-def _load_checks() -> ModuleType:
-    path = Path(__file__).resolve().parent / "fixtures" / "datain_checks.py"
-    spec = importlib.util.spec_from_file_location("scsi_datain_checks", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scsi_datain_checks"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-checks = _load_checks()
 
 RC10 = bytes.fromhex("0001ffff 00001000")
 RC16 = bytes.fromhex("00000001 00000000 00000200 2b 53 c0 07") + bytes(16)

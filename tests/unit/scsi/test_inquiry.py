@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import datain_checks as checks
 from pyiscsi.scsi.inquiry import (
     PERIPHERAL_DEVICE_TYPE_NAMES,
     BlockDeviceCharacteristics,
@@ -35,19 +31,6 @@ from pyiscsi.scsi.inquiry import (
     parse_standard_inquiry,
     parse_vpd,
 )
-
-
-def _load_checks() -> ModuleType:
-    path = Path(__file__).resolve().parent / "fixtures" / "datain_checks.py"
-    spec = importlib.util.spec_from_file_location("scsi_datain_checks", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scsi_datain_checks"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-checks = _load_checks()
 
 
 def vpd(page_code: int, body: bytes, byte0: int = 0x00) -> bytes:

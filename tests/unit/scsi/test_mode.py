@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import datain_checks as checks
 from pyiscsi.scsi.mode import (
     BlockDescriptor,
     Caching,
@@ -28,19 +24,6 @@ from pyiscsi.scsi.mode import (
     parse_mode_sense6,
     parse_mode_sense10,
 )
-
-
-def _load_checks() -> ModuleType:
-    path = Path(__file__).resolve().parent / "fixtures" / "datain_checks.py"
-    spec = importlib.util.spec_from_file_location("scsi_datain_checks", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scsi_datain_checks"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-checks = _load_checks()
 
 # Hand-built pages, fields set to distinct values.
 RW_ERROR = bytes.fromhex("01 0a  c5 03 00 00 00 80 05 00 01 2c")

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import datain_checks as checks
 from pyiscsi.scsi.pr import (
     PersistentReservationType,
     iscsi_transport_id,
@@ -24,19 +20,6 @@ from pyiscsi.scsi.pr import (
     pr_out_parameter_list,
     register_and_move_parameter_list,
 )
-
-
-def _load_checks() -> ModuleType:
-    path = Path(__file__).resolve().parent / "fixtures" / "datain_checks.py"
-    spec = importlib.util.spec_from_file_location("scsi_datain_checks", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scsi_datain_checks"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-checks = _load_checks()
 
 READ_KEYS = bytes.fromhex("00000007 00000010 1122334455667788 00000000000000ab")
 

@@ -4,15 +4,11 @@ LOG SENSE supported pages, READ TOC, READ ELEMENT STATUS and READ POSITION data.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import datain_checks as checks
 from pyiscsi.scsi.reports import (
     AsymmetricAccessState,
     ElementType,
@@ -27,19 +23,6 @@ from pyiscsi.scsi.reports import (
     parse_supported_operation_codes_all,
     parse_supported_operation_codes_one,
 )
-
-
-def _load_checks() -> ModuleType:
-    path = Path(__file__).resolve().parent / "fixtures" / "datain_checks.py"
-    spec = importlib.util.spec_from_file_location("scsi_datain_checks", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scsi_datain_checks"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-checks = _load_checks()
 
 # ------------------------------------------------------- REPORT SUPPORTED OPERATION CODES
 
