@@ -180,8 +180,10 @@ class SessionConfig:
                     setattr(config, name, None)
                 continue
             if kind is float:
-                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                    raise ConfigurationError(f"{name} must be a number of seconds, not {value!r}")
+                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                    raise ConfigurationError(
+                        f"{name} must be a positive number of seconds, not {value!r}"
+                    )
                 value = float(value)
             elif not isinstance(value, kind):
                 raise ConfigurationError(f"{name} must be a {kind.__name__}, not {value!r}")

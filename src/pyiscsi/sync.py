@@ -58,7 +58,12 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     if _running_in(loop):
         coro.close()
         raise RuntimeError("pyiscsi.sync called from its own event loop thread")
-    return asyncio.run_coroutine_threadsafe(coro, loop).result()
+    future = asyncio.run_coroutine_threadsafe(coro, loop)
+    try:
+        return future.result()
+    except BaseException:
+        future.cancel()  # e.g. KeyboardInterrupt: the command is aborted, the buffer let go
+        raise
 
 
 def _running_in(loop: asyncio.AbstractEventLoop) -> bool:

@@ -140,16 +140,17 @@ def _redact(url: str) -> str:
     start = head.find("://")
     at = head.rfind("@")
     if start != -1 and at > start:
-        userinfo = head[start + 3:at]
+        userinfo = head[start + 3 : at]
         sep = userinfo.find("%")
         if sep == -1:
             sep = userinfo.find(":")
         if sep != -1:
-            head = head[:start + 3] + userinfo[:sep + 1] + _ELIDED + head[at:]
+            head = head[: start + 3] + userinfo[: sep + 1] + _ELIDED + head[at:]
     if qmark:
         query = "&".join(
             "target_password=" + _ELIDED if arg.startswith("target_password=") else arg
-            for arg in query.split("&"))
+            for arg in query.split("&")
+        )
     return head + qmark + query
 
 
@@ -178,12 +179,12 @@ class _Parser:
             if url.lower().startswith("iser://"):
                 raise self.fail("iSER (iser://) is not supported")
             raise self.fail("it does not start with 'iscsi://'")
-        main, qmark, query = url[len(_SCHEME):].partition("?")
+        main, qmark, query = url[len(_SCHEME) :].partition("?")
         user = password = None
         at = main.rfind("@")
         if at != -1:
             user, password = self.userinfo(main[:at])
-            main = main[at + 1:]
+            main = main[at + 1 :]
         hostport, slash, path = main.partition("/")
         host, port = self.hostport(hostport)
         target, lun = self.path(path if slash else None, full=full)
@@ -202,7 +203,7 @@ class _Parser:
         if sep == -1:
             user, password = userinfo, None
         else:
-            user, password = userinfo[:sep], self.decode(userinfo[sep + 1:], "password")
+            user, password = userinfo[:sep], self.decode(userinfo[sep + 1 :], "password")
             if not password:
                 raise self.fail("password is empty")
         if not user:
@@ -222,7 +223,7 @@ class _Parser:
                 ipaddress.IPv6Address(host)
             except ValueError:
                 raise self.fail(f"host [{host}] is not an IPv6 address") from None
-            rest = hostport[end + 1:]
+            rest = hostport[end + 1 :]
             if rest and not rest.startswith(":"):
                 raise self.fail(f"unexpected {rest!r} after the IPv6 address")
             port_text = rest[1:] if rest else None
@@ -287,8 +288,9 @@ class _Parser:
             args[key] = value
         return args
 
-    def credentials(self, result: ISCSIURL, user: str | None, password: str | None,
-                    args: dict[str, str]) -> None:
+    def credentials(
+        self, result: ISCSIURL, user: str | None, password: str | None, args: dict[str, str]
+    ) -> None:
         """Merge URL and environment credentials (the URL wins) and check the pairs."""
         env = self.env
         url_user = user is not None
@@ -297,20 +299,20 @@ class _Parser:
         if user is not None and password is None:
             if url_user:
                 raise self.fail(
-                    f"user {user!r} has no password (give <user>%<password> or set "
-                    f"{ENV_PASSWORD})")
+                    f"user {user!r} has no password (give <user>%<password> or set {ENV_PASSWORD})"
+                )
             user = None
         if user is None:
             password = None
         url_target = "target_user" in args or "target_password" in args
         target_user = args.get("target_user") or env.get(ENV_TARGET_USERNAME) or None
-        target_password = (args.get("target_password")
-                           or env.get(ENV_TARGET_PASSWORD) or None)
+        target_password = args.get("target_password") or env.get(ENV_TARGET_PASSWORD) or None
         if target_user is not None or target_password is not None:
             if user is None:
                 if url_target:
                     raise self.fail(
-                        "target_user/target_password (mutual CHAP) need a user and password")
+                        "target_user/target_password (mutual CHAP) need a user and password"
+                    )
                 target_user = target_password = None
             elif target_user is None or target_password is None:
                 if url_target:

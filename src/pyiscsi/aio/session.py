@@ -35,6 +35,7 @@ log = logging.getLogger("pyiscsi.session")
 _MAX_REDIRECTS = 5
 _MAX_UNIT_ATTENTIONS = 16
 _MAX_RECONNECT_DELAY = 10.0
+_MAX_CDB = 260  # 16 in the BHS + an Extended CDB AHS of up to 244
 # AsyncEvent codes
 _ASYNC_SCSI_EVENT = 0
 _ASYNC_LOGOUT_REQUEST = 1
@@ -245,6 +246,8 @@ class Session(ScsiCommands):
             return
         self._held.extend(core.orphaned)
         core.orphaned.clear()
+        if self._reconnecting is not None:
+            return  # a reconnect (or a logout the target asked for) is already under way
         reason = driver.failure or errors.ISCSIConnectionError("connection lost")
         log.warning("connection to %s lost (%s); reconnecting", self.portal, reason)
         self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect(reason))
@@ -261,7 +264,12 @@ class Session(ScsiCommands):
                 message.parameter3,
                 "logging out and in again" if self.config.reconnect else "session will end",
             )
-            if self.config.reconnect and self._reconnecting is None and not self._closed:
+            if (
+                self.config.reconnect
+                and not self.discovery
+                and self._reconnecting is None
+                and not self._closed
+            ):
                 self._reconnecting = asyncio.get_running_loop().create_task(self._relogin())
         elif message.event in (_ASYNC_DROP_CONNECTION, _ASYNC_DROP_ALL):
             log.warning("target will drop the connection (Time2Wait %d s)", message.parameter2)
@@ -282,7 +290,10 @@ class Session(ScsiCommands):
                 await driver.track(core.logout())
         except (errors.ISCSIError, TimeoutError) as exc:
             log.info("logout the target asked for did not complete cleanly: %s", exc)
+        driver.close()
+        await driver.closed
         self._held.extend(core.orphaned)
+        core.orphaned.clear()
         await self._reconnect(errors.ISCSIConnectionError("target requested a logout"))
 
     async def _reconnect(self, reason: errors.ISCSIError) -> None:
@@ -291,7 +302,7 @@ class Session(ScsiCommands):
         timeout = self.config.reconnect_timeout
         deadline = None if timeout is None else loop.time() + timeout
         delay = 0.0
-        attempts = 0
+        attempts = redirects = 0
         host, port = self.host, self.port
         error: BaseException = reason
         while not self._closed:
@@ -307,6 +318,11 @@ class Session(ScsiCommands):
                     await self._clear_unit_attentions()
             except LoginRedirect as redirect:
                 host, port = redirect.host, redirect.port
+                redirects += 1
+                if redirects <= _MAX_REDIRECTS:
+                    continue
+                error = redirect
+                delay = min(max(delay * 2, 0.25), _MAX_RECONNECT_DELAY)
                 continue
             except (errors.ISCSIError, TimeoutError) as exc:
                 error = exc
@@ -370,6 +386,8 @@ class Session(ScsiCommands):
             self._reconnecting = None
         self._fail_held(errors.CommandCancelledError("session closed"))
         core, driver = self._core, self._driver
+        if core is not None:
+            core.keep_scsi_tasks = False  # what is still in flight fails when the link closes
         if core is not None and driver is not None and core.state is State.FULL_FEATURE:
             try:
                 async with asyncio.timeout(self.config.login_timeout):
@@ -415,6 +433,8 @@ class Session(ScsiCommands):
         """
         if self.discovery:
             raise errors.LocalProtocolError("a discovery session cannot run SCSI commands")
+        if not 1 <= len(cdb) <= _MAX_CDB:
+            raise errors.ConfigurationError(f"a CDB is 1 to {_MAX_CDB} bytes, not {len(cdb)}")
         out = memoryview(data_out).cast("B") if data_out is not None else None
         if isinstance(data_in, int):
             if data_in < 0:

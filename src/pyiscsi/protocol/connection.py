@@ -24,6 +24,7 @@ Rules it keeps (RFC 7143):
 from __future__ import annotations
 
 import logging
+import struct
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -231,9 +232,24 @@ class Connection:
             raise errors.LocalProtocolError("ABORT TASK needs the task to abort")
         if referenced is not None:
             lun = referenced.lun
+        if function in (
+            TaskManagementFunction.TARGET_WARM_RESET,
+            TaskManagementFunction.TARGET_COLD_RESET,
+        ):
+            lun = 0  # reserved for target resets
         task = TaskManagementTask(
             itt=self._alloc_itt(), immediate=True, function=function, lun=lun, referenced=referenced
         )
+        if referenced is not None and referenced in self._waiting:
+            # never sent: abort it here, the target has nothing to abort
+            self._waiting.remove(referenced)
+            self._finish(
+                referenced, errors.CommandCancelledError("command aborted before it was sent")
+            )
+            task.response = 0
+            task.done = True
+            self._events.append(TaskDone(task))
+            return task
         self._tasks[task.itt] = task
         self._send(
             P.TaskManagementRequest(
@@ -381,6 +397,8 @@ class Connection:
             self._process()
         except errors.ISCSIError as exc:
             self._close(exc, event=True)
+        except (ValueError, IndexError, struct.error) as exc:  # malformed fields in a target PDU
+            self._close(errors.ProtocolError(f"malformed PDU from the target: {exc}"), event=True)
 
     def _process(self) -> None:
         while self.state is not State.CLOSED:
@@ -462,6 +480,8 @@ class Connection:
         task = self._tasks.get(pdu.itt)
         if not isinstance(task, ScsiTask):
             raise errors.ProtocolError(f"Data-In for unknown task 0x{pdu.itt:08x}")
+        if not task.sent:
+            raise errors.ProtocolError(f"Data-In for task 0x{pdu.itt:08x}, not sent yet")
         buf = task.data_in
         if buf is None:
             raise errors.ProtocolError(f"Data-In for task 0x{pdu.itt:08x}, which reads no data")
@@ -552,7 +572,7 @@ class Connection:
     def _on_scsi_response(self, pdu: P.ScsiResponse) -> None:
         self._note_sn(pdu.statsn, pdu.expcmdsn, pdu.maxcmdsn)
         task = self._tasks.get(pdu.itt)
-        if not isinstance(task, ScsiTask):
+        if not isinstance(task, ScsiTask) or not task.sent:
             raise errors.ProtocolError(f"SCSI Response for unknown task 0x{pdu.itt:08x}")
         task.response = pdu.response
         task.status = pdu.status
@@ -575,7 +595,7 @@ class Connection:
     def _on_r2t(self, pdu: P.R2T) -> None:
         self._note_sn(None, pdu.expcmdsn, pdu.maxcmdsn)
         task = self._tasks.get(pdu.itt)
-        if not isinstance(task, ScsiTask) or task.data_out is None:
+        if not isinstance(task, ScsiTask) or task.data_out is None or not task.sent:
             raise errors.ProtocolError(f"R2T for task 0x{pdu.itt:08x}, which writes no data")
         if pdu.desired_length == 0 or pdu.buffer_offset + pdu.desired_length > len(task.data_out):
             raise errors.ProtocolError(
@@ -594,6 +614,13 @@ class Connection:
         )
 
     def _on_nop_in(self, pdu: P.NopIn) -> None:
+        if pdu.itt != P.NO_TAG:
+            task = self._tasks.get(pdu.itt)
+            if not isinstance(task, NopTask):
+                raise errors.ProtocolError(f"NOP-In for unknown task 0x{pdu.itt:08x}")
+            task.reply = pdu.data
+            self._finish(task, None)
+            return
         if pdu.ttt != P.NO_TAG:
             # the target pings us: echo its TTT and data
             self._send(
@@ -607,23 +634,15 @@ class Connection:
                 )
             )
             return
-        if pdu.itt == P.NO_TAG:
-            return
-        task = self._tasks.get(pdu.itt)
-        if not isinstance(task, NopTask):
-            raise errors.ProtocolError(f"NOP-In for unknown task 0x{pdu.itt:08x}")
-        task.reply = pdu.data
-        if task is self._ping:
-            self._ping = None
-        self._finish(task, None)
 
     def _on_text_response(self, pdu: P.TextResponse) -> None:
         task = self._tasks.get(pdu.itt)
         if not isinstance(task, TextTask):
             raise errors.ProtocolError(f"Text Response for unknown task 0x{pdu.itt:08x}")
         task.received += pdu.data
-        if len(task.received) > 16 * 1024 * 1024:
-            raise errors.ProtocolError("Text Response longer than 16 MiB")
+        task.rounds += 1
+        if len(task.received) > 16 * 1024 * 1024 or task.rounds > 100_000:
+            raise errors.ProtocolError("Text Response longer than 16 MiB or 100000 PDUs")
         if pdu.final:
             if pdu.cont:
                 raise errors.ProtocolError("Text Response with both F and C set")
@@ -643,9 +662,13 @@ class Connection:
         task.response = pdu.response
         if pdu.response == 0:
             self._abort_affected(task)
-        elif task.referenced is not None and task.referenced.done:
-            # our own cancel: the target has no such task left, so its tag is free
-            self._tasks.pop(task.referenced.itt, None)
+        elif (
+            pdu.response == 1
+            and (victim := task.referenced) is not None
+            and victim.done
+            and self._tasks.get(victim.itt) is victim
+        ):
+            del self._tasks[victim.itt]  # our cancel of a task the target no longer has
         error = None
         if pdu.response != 0:
             error = errors.TaskManagementError(task.function.name.replace("_", " "), pdu.response)
@@ -677,7 +700,8 @@ class Connection:
             if victim in self._waiting:
                 self._waiting.remove(victim)  # never sent: it must not go out later
             if victim.done:
-                self._tasks.pop(victim.itt, None)
+                if self._tasks.get(victim.itt) is victim:
+                    del self._tasks[victim.itt]
             elif victim.itt in self._tasks:
                 victim.status = 0x40  # TASK ABORTED
                 self._finish(
@@ -705,11 +729,16 @@ class Connection:
         task = self._tasks.get(itt) if itt is not None else None
         error = errors.RejectError(pdu.reason)
         log.warning("%s (rejected opcode 0x%02x)", error, pdu.rejected_opcode or 0)
+        if task is None and itt is not None and itt != P.NO_TAG:
+            raise errors.ProtocolError(f"Reject for unknown task 0x{itt:08x}")
         if task is None or task.done:
-            if itt is not None and itt != P.NO_TAG:
-                raise errors.ProtocolError(f"Reject for unknown task 0x{itt:08x}")
+            return  # a ping answer, or a task already ended (cancelled): nothing waits for it
+        if pdu.rejected_opcode == P.Opcode.DATA_OUT:
+            # the target ends the command itself (SCSI Response) or asks again with an R2T
+            if task.error is None:
+                task.error = error
             return
-        # at ErrorRecoveryLevel 0 a rejected request (a data digest error included) fails
+        # at ErrorRecoveryLevel 0 a rejected request fails
         self._finish(task, error)
 
     def _on_login_response(self, pdu: P.LoginResponse) -> None:
@@ -779,6 +808,7 @@ class Connection:
     def _start(self, task: Task) -> None:
         """Send a non-immediate request, taking the next CmdSN."""
         task.cmdsn = self.cmdsn
+        task.sent = True
         self.cmdsn = (self.cmdsn + 1) & _SN_MASK
         if isinstance(task, ScsiTask):
             self._send_scsi(task)
@@ -883,7 +913,10 @@ class Connection:
             )
 
     def _finish(self, task: Task, error: errors.ISCSIError | None) -> None:
-        self._tasks.pop(task.itt, None)
+        if self._tasks.get(task.itt) is task:
+            del self._tasks[task.itt]
+        if task is self._ping:
+            self._ping = None
         if task.done:  # cancelled earlier; the target has now answered
             return
         task.done = True
@@ -902,7 +935,7 @@ class Connection:
         if event:
             log.warning("connection failed: %s", error)
             self._events.append(ConnectionFailed(error))
-        pending = list(self._tasks.values()) + list(self._waiting)
+        pending = list(self._tasks.values())  # the waiting tasks are among them
         self._tasks.clear()
         self._waiting.clear()
         self._ping = None

@@ -58,6 +58,8 @@ class LoginRedirect(errors.LoginError):
 
 
 _SECRET_KEYS = frozenset({"CHAP_R", "CHAP_C"})
+_MAX_LOGIN_ROUNDS = 64
+_MAX_LOGIN_TEXT = 1024 * 1024
 
 # status class 2 / 3 details -> (error class, meaning)
 _INITIATOR_ERRORS: dict[int, tuple[type[errors.LoginError], str]] = {
@@ -106,7 +108,9 @@ def parse_target_address(value: str) -> tuple[str, int, int | None]:
     else:
         host, port_text = address, ""
     if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        if not (port_text.isascii() and port_text.isdigit() and len(port_text) <= 5) or not (
+            0 < int(port_text) < 65536
+        ):
             raise errors.ProtocolError(f"bad port in TargetAddress {value!r}")
         port = int(port_text)
     if not host:
@@ -153,6 +157,7 @@ class Login:
         self.target_portal_group_tag: int | None = None
         self._auth_state = "offer"  # offer -> algorithm -> response -> verified
         self._partial = bytearray()  # keys of a response split with the C bit
+        self._rounds = 0
 
     # --- requests ------------------------------------------------------------------------
 
@@ -197,6 +202,9 @@ class Login:
         if response.status_class != 0:
             self._fail(response)
         self._partial += response.data
+        self._rounds += 1
+        if self._rounds > _MAX_LOGIN_ROUNDS or len(self._partial) > _MAX_LOGIN_TEXT:
+            raise errors.NegotiationError("the target keeps the login going without end")
         if response.cont:
             # the target has more keys for this response: ask for them with an empty request
             return self._request([], False, Stage.SECURITY)
@@ -260,6 +268,8 @@ class Login:
             return self._request([], True, Stage.OPERATIONAL)
         if self.chap is not None and self.chap.mutual and self._auth_state != "verified":
             raise errors.AuthenticationError("target left the security stage before authenticating")
+        if response.nsg not in (Stage.OPERATIONAL, Stage.FULL_FEATURE):
+            raise errors.NegotiationError(f"target moved the login to stage {response.nsg}")
         self.stage = Stage(response.nsg)
         if self.stage == Stage.FULL_FEATURE:
             self.tsih = response.tsih
@@ -287,8 +297,9 @@ class Login:
     def _note_target_keys(self, keys: dict[str, str]) -> None:
         if "TargetAlias" in keys:
             self.target_alias = keys["TargetAlias"]
-        if "TargetPortalGroupTag" in keys and keys["TargetPortalGroupTag"].isdigit():
-            self.target_portal_group_tag = int(keys["TargetPortalGroupTag"])
+        tag = keys.get("TargetPortalGroupTag", "")
+        if tag.isascii() and tag.isdigit() and len(tag) <= 5:
+            self.target_portal_group_tag = int(tag)
 
     def _fail(self, response: LoginResponse) -> None:
         cls, detail = response.status_class, response.status_detail

@@ -71,6 +71,7 @@ class Task:
     itt: int = 0
     cmdsn: int = 0
     immediate: bool = False
+    sent: bool = False  # non-immediate tasks: taken a CmdSN and gone out
     done: bool = False
     error: ISCSIError | None = None
     handle: Any = None
@@ -101,7 +102,7 @@ class ScsiTask(Task):
     def reset(self) -> None:
         """Forget what the target answered, so the command can be sent again on a new connection."""
         self.itt = self.cmdsn = 0
-        self.done = False
+        self.sent = self.done = False
         self.error = None
         self.status = -1
         self.response = 0
@@ -168,6 +169,7 @@ class TextTask(Task):
 
     keys: list[tuple[str, str]] = field(default_factory=list)
     ttt: int = 0xFFFFFFFF
+    rounds: int = 0  # Text Responses received
     received: bytearray = field(default_factory=bytearray)
     reply: list[tuple[str, str]] = field(default_factory=list)
 

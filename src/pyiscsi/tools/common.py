@@ -115,12 +115,8 @@ def make_parser(prog: str, description: str, *, portal_url: bool = False) -> Too
         formatter_class=argparse.RawDescriptionHelpFormatter,
         add_help=False,
     )
-    parser.add_argument(
-        "-h", "-?", "--help", action="help", help="show this help message and exit"
-    )
-    parser.add_argument(
-        "--usage", action=_UsageAction, help="show a brief usage message and exit"
-    )
+    parser.add_argument("-h", "-?", "--help", action="help", help="show this help message and exit")
+    parser.add_argument("--usage", action=_UsageAction, help="show a brief usage message and exit")
     parser.add_argument(
         "-i",
         "--initiator-name",
@@ -188,9 +184,7 @@ def normalize_argv(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def parse_args(
-    parser: argparse.ArgumentParser, argv: Sequence[str] | None
-) -> argparse.Namespace:
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse ``argv`` (default ``sys.argv[1:]``) after :func:`normalize_argv`."""
     return parser.parse_args(normalize_argv(sys.argv[1:] if argv is None else argv))
 

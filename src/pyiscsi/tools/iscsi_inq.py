@@ -153,8 +153,7 @@ def format_block_limits(page: BlockLimits) -> list[str]:
         f"optimal transfer length:{_n(page.optimal_transfer_length)}",
         f"maximum prefetch xdread xdwrite transfer length:{_n(page.maximum_prefetch_length)}",
         f"maximum unmap lba count:{_n(page.maximum_unmap_lba_count)}",
-        "maximum unmap block descriptor count:"
-        f"{_n(page.maximum_unmap_block_descriptor_count)}",
+        f"maximum unmap block descriptor count:{_n(page.maximum_unmap_block_descriptor_count)}",
         f"optimal unmap granularity:{_n(page.optimal_unmap_granularity)}",
         f"ugavalid:{_n(page.ugavalid)}",
         f"unmap granularity alignment:{_n(page.unmap_granularity_alignment)}",
@@ -272,9 +271,7 @@ def _main(argv: list[str] | None) -> int:
     args = common.parse_args(build_parser(), argv)
     common.setup_logging(common.debug_level(args.debug))
     evpd = args.evpd != 0
-    data = asyncio.run(
-        inquiry(args.url, args.initiator_name, evpd=evpd, page_code=args.pagecode)
-    )
+    data = asyncio.run(inquiry(args.url, args.initiator_name, evpd=evpd, page_code=args.pagecode))
     common.write_lines(format_inquiry_data(data, evpd=evpd))
     return common.EXIT_OK
 

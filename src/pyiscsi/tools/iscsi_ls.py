@@ -241,9 +241,7 @@ def _main(argv: list[str] | None) -> int:
     args = common.parse_args(build_parser(), argv)
     common.setup_logging(common.debug_level(args.debug))
     asyncio.run(
-        list_targets(
-            args.url, args.initiator_name, show_luns=args.show_luns, urls=args.urls
-        )
+        list_targets(args.url, args.initiator_name, show_luns=args.show_luns, urls=args.urls)
     )
     return common.EXIT_OK
 
