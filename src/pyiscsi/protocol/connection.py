@@ -8,10 +8,10 @@ bytes (``get_buffer``/``buffer_updated``, the shape of :class:`asyncio.BufferedP
 Rules it keeps (RFC 7143):
 
 - Every request is a task named by an Initiator Task Tag (ITT) unique among those in flight.
-- Non-immediate requests (SCSI commands, Text) are numbered by CmdSN, in the order sent.  The
+- Non-immediate requests (SCSI commands) are numbered by CmdSN, in the order sent.  The
   target opens a window with ExpCmdSN (the next it expects) and MaxCmdSN (the last it will
   take); a request past MaxCmdSN waits in a queue until the window opens.  Immediate requests
-  (NOP-Out, task management, logout) carry the current CmdSN without taking it.
+  (NOP-Out, task management, Text, logout) carry the current CmdSN without taking it.
 - The target numbers its status by StatSN; we acknowledge with ExpStatSN = last StatSN + 1 on
   every request.  Sequence numbers compare in 32-bit serial arithmetic (RFC 1982).
 - Header and data digests (CRC32C) apply from the first PDU after the login.
@@ -273,8 +273,24 @@ class Connection:
                 "text request longer than the target accepts in one PDU"
             )
         self._tasks[task.itt] = task
-        self._queue(task)
+        self._send_text(task)
         return task
+
+    def _send_text(self, task: TextTask) -> None:
+        """A Text Request, sent immediate as libiscsi does: tgtd never opens the CmdSN window
+        of a discovery session past the login's, so a queued request would wait for ever."""
+        task.cmdsn = self.cmdsn
+        task.sent = True
+        self._send(
+            P.TextRequest(
+                itt=task.itt,
+                ttt=task.ttt,
+                cmdsn=self.cmdsn,
+                expstatsn=self.expstatsn,
+                data=encode_text(task.keys) if task.ttt == P.NO_TAG else b"",
+                immediate=True,
+            )
+        )
 
     def logout(self, reason: int = 0) -> LogoutTask:
         """Send a Logout Request (reason 0 closes the session)."""
@@ -653,7 +669,7 @@ class Connection:
         if pdu.ttt == P.NO_TAG:
             raise errors.ProtocolError("Text Response with more to come but no Target Transfer Tag")
         task.ttt = pdu.ttt
-        self._queue(task)
+        self._send_text(task)
 
     def _on_tmf_response(self, pdu: P.TaskManagementResponse) -> None:
         task = self._tasks.get(pdu.itt)
@@ -812,17 +828,6 @@ class Connection:
         self.cmdsn = (self.cmdsn + 1) & _SN_MASK
         if isinstance(task, ScsiTask):
             self._send_scsi(task)
-        elif isinstance(task, TextTask):
-            data = encode_text(task.keys) if task.ttt == P.NO_TAG else b""
-            self._send(
-                P.TextRequest(
-                    itt=task.itt,
-                    ttt=task.ttt,
-                    cmdsn=task.cmdsn,
-                    expstatsn=self.expstatsn,
-                    data=data,
-                )
-            )
 
     def _send_scsi(self, task: ScsiTask) -> None:
         n = self.negotiated

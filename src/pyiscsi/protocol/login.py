@@ -315,6 +315,8 @@ class Login:
             raise LoginRedirect(host, port, detail == 0x02, detail)
         if cls == 2:
             err_cls, meaning = _INITIATOR_ERRORS.get(detail, (errors.LoginError, "initiator error"))
+            if detail in (0x03, 0x04) and self.params.target_name:
+                meaning = f"{meaning}: {self.params.target_name}"
             if err_cls is errors.AuthenticationError and self.chap is None:
                 meaning += ": the target requires CHAP and no credentials were given"
             elif detail == 0 and self._auth_state == "response":

@@ -49,7 +49,7 @@ def test_send_targets_in_one_pdu() -> None:
     assert task.reply == expected_pairs(TARGETS)
     (req,) = target.of_opcode(P.Opcode.TEXT_REQUEST)
     assert req.pairs == [("SendTargets", "All")]
-    assert req.final and not req.cont and not req.immediate and req.ttt == P.NO_TAG
+    assert req.final and not req.cont and req.immediate and req.ttt == P.NO_TAG
     assert parse_send_targets(task.reply) == [
         DiscoveredTarget(
             "iqn.2026-11.org.example:disk1",
@@ -75,7 +75,10 @@ def test_send_targets_over_many_pdus(split: int) -> None:
     total = len(b"".join(f"{k}={v}\0".encode() for k, v in expected_pairs(TARGETS)))
     assert len(reqs) == -(-total // split)
     # each continuation: the target's TTT, no data, a CmdSN of its own
-    assert [r.cmdsn for r in reqs] == [(first + i) & 0xFFFFFFFF for i in range(len(reqs))]
+    # immediate (as libiscsi sends them): each carries the current CmdSN without taking it
+    assert all(r.immediate for r in reqs)
+    assert [r.cmdsn for r in reqs] == [first] * len(reqs)
+    assert conn.cmdsn == first
     assert all(r.itt == task.itt for r in reqs)
     assert all(r.data == b"" and r.ttt != P.NO_TAG for r in reqs[1:])
     assert target.violations == []
@@ -109,14 +112,17 @@ def test_send_targets_any_split(targets: list[tuple[str, list[str]]], split: int
     assert [len(t.portals) for t in found] == [len(p) for _, p in targets]
 
 
-def test_text_request_waits_for_the_window() -> None:
+def test_text_request_goes_past_a_closed_window() -> None:
+    # tgtd never opens a discovery session's window past the login's, so Text Requests are
+    # immediate: they go out while a command holds the only slot
     conn, target = discovery(
         TargetConfig(send_targets=TARGETS, cmd_window=1, hold_commands=True, text_split=40)
     )
     scsi = conn.submit_scsi(ScsiTask(cdb=bytes(6)))
     text = conn.text_request([("SendTargets", "All")])
     exchange(conn, target)
-    assert target.of_opcode(P.Opcode.TEXT_REQUEST) == []
+    assert text.done and not scsi.done
+    assert len(target.of_opcode(P.Opcode.TEXT_REQUEST)) > 1
     target.complete_held()
     exchange(conn, target)
     assert scsi.done and text.done and text.error is None
