@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from _targets import INITIATOR, run_async
 
 import pyiscsi
