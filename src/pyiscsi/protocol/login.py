@@ -289,8 +289,8 @@ class Login:
                 )
             self.stage = Stage.FULL_FEATURE
             self.tsih = response.tsih
-            for key, value in self.result().as_keys().items():
-                log.debug("agreed %s=%s", key, value)
+            keys = self.result().as_keys()
+            log.debug("login complete: %s", " ".join(f"{k}={v}" for k, v in keys.items()))
             return None
         return self._operational_request(answers)
 
