@@ -839,7 +839,6 @@ class Connection:
             if n.immediate_data:
                 immediate = out[: min(length, n.first_burst_length, n.max_xmit_data_segment_length)]
             first_burst_end = len(immediate) if n.initial_r2t else min(length, n.first_burst_length)
-        task.unsolicited_end = first_burst_end
         self._send(
             P.ScsiCommand(
                 itt=task.itt,

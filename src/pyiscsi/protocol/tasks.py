@@ -96,7 +96,6 @@ class ScsiTask(Task):
     received: int = 0  # Data-In payload bytes landed
     # data path state
     expected_datasn: int = 0
-    unsolicited_end: int = 0  # end offset of the data sent without an R2T
     cancelled: bool = False
 
     def reset(self) -> None:
@@ -111,7 +110,6 @@ class ScsiTask(Task):
         self.overflow = self.underflow = False
         self.received = 0
         self.expected_datasn = 0
-        self.unsolicited_end = 0
 
     @property
     def expected_length(self) -> int:
