@@ -1,0 +1,246 @@
+"""Recovery and timeouts in the sans-I/O session core, against the fake target, no sockets.
+
+Every test drives the clock by hand (``handle_timer(now)`` at the times ``next_timer()``
+names) and counts what crossed the wire at the fake target: Login Requests, CmdSNs, task
+management functions.  A :class:`Link` plays the I/O layer: it shuttles bytes, obeys
+OpenConnection (or refuses it), and keeps every event so that each task's TaskDone can be
+counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+
+from fake_target import BLOCK_SIZE, FakeTarget, InitiatorPdu, TargetConfig, exchange
+from pyiscsi import errors
+from pyiscsi.protocol import pdu as P
+from pyiscsi.protocol.keys import OperationalSettings
+from pyiscsi.protocol.login import LoginParameters
+from pyiscsi.protocol.session import (
+    ConnectionFailed,
+    Event,
+    OpenConnection,
+    Reconnected,
+    RecoveryPolicy,
+    Session,
+    State,
+    TaskDone,
+)
+from pyiscsi.protocol.tasks import ScsiTask
+
+INITIATOR = "iqn.2026-11.org.example:initiator"
+TARGET = "iqn.2026-11.org.example:disk"
+ISID = b"\x80\x12\x34\x56\x78\x9a"
+LUN0 = 0
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def rw10(op: int, lba: int, blocks: int) -> bytes:
+    return bytes([op, 0]) + lba.to_bytes(4, "big") + b"\0" + blocks.to_bytes(2, "big") + b"\0"
+
+
+def read(lba: int, blocks: int) -> ScsiTask:
+    return ScsiTask(cdb=rw10(0x28, lba, blocks), data_in=memoryview(bytearray(blocks * BLOCK_SIZE)))
+
+
+def write(lba: int, data: bytes) -> ScsiTask:
+    return ScsiTask(cdb=rw10(0x2A, lba, len(data) // BLOCK_SIZE), data_out=memoryview(data))
+
+
+def pattern(n: int, seed: int) -> bytes:
+    return bytes((i * 7 + seed * 13 + (i >> 8)) & 0xFF for i in range(n))
+
+
+def lba_of(cdb: bytes) -> int:
+    return int.from_bytes(cdb[2:6], "big")
+
+
+@dataclass
+class Link:
+    """The I/O layer in a test: one session, one fake target, every event kept."""
+
+    session: Session
+    target: FakeTarget
+    events: list[Event] = field(default_factory=list)
+    opens: int = 0  # OpenConnection events obeyed or refused
+
+    def pump(self, now: float) -> list[Event]:
+        """Shuttle bytes until quiet (obeying OpenConnection); the new events."""
+        new = exchange(self.session, self.target, now)
+        self.opens += sum(isinstance(e, OpenConnection) for e in new)
+        self.events += new
+        return new
+
+    def timer(self, now: float) -> list[Event]:
+        """Fire the timer at ``now`` and shuttle what follows."""
+        self.session.handle_timer(now)
+        return self.pump(now)
+
+    def timer_refused(self, now: float, error: errors.ISCSIError | None = None) -> list[Event]:
+        """Fire the timer at ``now``; refuse the TCP connection it asks for."""
+        self.session.handle_timer(now)
+        new = self.session.events()
+        opens = [e for e in new if isinstance(e, OpenConnection)]
+        assert len(opens) == 1, new
+        self.opens += 1
+        self.session.connection_lost(
+            error or errors.ISCSIConnectionError("connection refused"), now=now
+        )
+        new += self.session.events()
+        self.events += new
+        return new
+
+    def lose(self, now: float) -> list[Event]:
+        """The TCP connection breaks (what the target had not sent yet is gone with it)."""
+        self.target.data_to_send()
+        self.session.connection_lost(now=now)
+        new = self.session.events()
+        self.events += new
+        return new
+
+    def done_count(self) -> Counter[int]:
+        """TaskDone events per task (keyed by id)."""
+        return Counter(id(e.task) for e in self.events if isinstance(e, TaskDone))
+
+    def finish_held(self, now: float, rounds: int = 64) -> None:
+        """Let the holding target execute what it holds, until nothing is held."""
+        for _ in range(rounds):
+            self.pump(now)
+            if not self.target.held:
+                return
+            self.target.complete_held()
+        raise AssertionError("the target still holds commands")
+
+    def wait_and_reconnect(self, lost_at: float, wait: float) -> list[Event]:
+        """Time2Wait must pass before the one OpenConnection; then re-login."""
+        due = self.session.next_timer()
+        assert due is not None and due == pytest.approx(lost_at + wait)
+        assert state_of(self.session) is State.RECOVERY
+        opens = self.opens
+        self.timer(due - 0.001)
+        assert self.opens == opens  # not before Time2Wait
+        new = self.timer(due)
+        assert self.opens == opens + 1  # exactly one connection asked for
+        return new
+
+
+def start(
+    config: TargetConfig | None = None,
+    settings: OperationalSettings | None = None,
+    **policy: object,
+) -> Link:
+    """A session with recovery on, open on a fresh fake target at t=0."""
+    target = FakeTarget(config)
+    session = Session(
+        LoginParameters(INITIATOR, TARGET, isid=ISID),
+        settings,
+        policy=RecoveryPolicy(recover=True, **policy),  # type: ignore[arg-type]
+    )
+    link = Link(session, target)
+    task = session.open(0.0)
+    link.pump(0.0)
+    assert link.opens == 1
+    assert task.done and task.error is None
+    assert state_of(session) is State.FULL_FEATURE
+    return link
+
+
+def state_of(session: Session) -> State:
+    """The session's state (a call, so that mypy does not narrow it across actions)."""
+    return session.state
+
+
+def commands_since(target: FakeTarget, index: int) -> list[InitiatorPdu]:
+    """SCSI Command PDUs the target received from ``target.received[index]`` on."""
+    return [p for p in target.received[index:] if p.opcode == P.Opcode.SCSI_COMMAND]
+
+
+def logins(target: FakeTarget) -> list[InitiatorPdu]:
+    return target.of_opcode(P.Opcode.LOGIN_REQUEST)
+
+
+def real_violations(target: FakeTarget) -> list[str]:
+    """The fake target's violations, less its check of a new connection's login ExpStatSN.
+
+    (It expects the ExpStatSN of the old connection; a new connection starts afresh.)
+    """
+    return [v for v in target.violations if not v.startswith("login ExpStatSN")]
+
+
+# ----------------------------------------------------------- loss, Time2Wait, re-send
+
+
+TIME2WAIT_SOURCES = ["negotiated", "async_message", "logout_response"]
+
+
+@pytest.mark.parametrize("source", TIME2WAIT_SOURCES)
+def test_loss_with_commands_in_flight_and_waiting_resends_all_in_order(source: str) -> None:
+    link = start(
+        TargetConfig(cmd_window=3, hold_commands=True),
+        OperationalSettings(default_time2wait=5),
+    )
+    session, target = link.session, link.target
+    assert session.negotiated.default_time2wait == 5
+    for lba in range(0, 32):
+        target.disk[lba * BLOCK_SIZE : (lba + 1) * BLOCK_SIZE] = pattern(BLOCK_SIZE, lba)
+    written = {4: pattern(BLOCK_SIZE, 100), 32: pattern(16 * 1024, 101), 12: pattern(1024, 102)}
+    tasks = [
+        read(0, 2),
+        write(4, written[4]),
+        write(32, written[32]),  # past the immediate data: an R2T after the re-login
+        read(8, 4),
+        write(12, written[12]),
+        read(20, 8),
+    ]
+    for task in tasks:
+        session.submit_scsi(task, now=1.0)
+    link.pump(1.0)
+    first_round = commands_since(target, 0)
+    assert [lba_of(p.cdb) for p in first_round] == [0, 4, 32]  # the window holds 3
+    assert all(not t.done for t in tasks)
+
+    if source == "negotiated":
+        wait = 5.0
+        link.lose(2.0)
+    elif source == "async_message":
+        wait = 3.0
+        target.async_message(2, params=(0, 3, 0))  # drop the connection, Time2Wait 3 s
+        link.pump(1.5)
+        link.lose(2.0)
+    else:
+        wait = 2.0  # the fake target's Logout Response says Time2Wait 2
+        logout = session.logout(reason=1)
+        new = link.pump(2.0)
+        assert [e.task for e in new if isinstance(e, TaskDone)] == [logout]
+        assert logout.error is None and logout.time2wait == 2
+        assert [type(e) for e in new if not isinstance(e, TaskDone)] == [ConnectionFailed]
+    assert state_of(session) is State.RECOVERY
+    assert all(not t.done for t in tasks)
+
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, wait)
+    link.finish_held(2.0 + wait)
+    resent = commands_since(target, mark)
+    assert [p.cdb[:10] for p in resent] == [t.cdb for t in tasks]
+    cmdsns = [p.cmdsn for p in resent]
+    assert cmdsns == list(range(cmdsns[0], cmdsns[0] + len(tasks)))
+    assert [e.attempts for e in link.events if isinstance(e, Reconnected)] == [1]
+    counts = link.done_count()
+    assert [counts[id(t)] for t in tasks] == [1] * len(tasks)
+    assert all(t.error is None and t.status == 0 for t in tasks)
+    for task in (tasks[0], tasks[3], tasks[5]):
+        assert task.data_in is not None
+        lba = lba_of(task.cdb)
+        assert bytes(task.data_in) == bytes(
+            target.disk[lba * BLOCK_SIZE : lba * BLOCK_SIZE + len(task.data_in)]
+        )
+        assert bytes(task.data_in[:BLOCK_SIZE]) == pattern(BLOCK_SIZE, lba)
+    for lba, data in written.items():
+        assert target.disk[lba * BLOCK_SIZE : lba * BLOCK_SIZE + len(data)] == data
+    assert real_violations(target) == []
+    assert state_of(session) is State.FULL_FEATURE
