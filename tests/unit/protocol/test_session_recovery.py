@@ -29,12 +29,12 @@ from pyiscsi.protocol.session import (
     State,
     TaskDone,
 )
-from pyiscsi.protocol.tasks import ScsiTask
+from pyiscsi.protocol.tasks import ScsiTask, TaskManagementFunction
 
 INITIATOR = "iqn.2026-11.org.example:initiator"
 TARGET = "iqn.2026-11.org.example:disk"
 ISID = b"\x80\x12\x34\x56\x78\x9a"
-LUN0 = 0
+LUN1 = 0x0001000000000000
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -244,3 +244,106 @@ def test_loss_with_commands_in_flight_and_waiting_resends_all_in_order(source: s
         assert target.disk[lba * BLOCK_SIZE : lba * BLOCK_SIZE + len(data)] == data
     assert real_violations(target) == []
     assert state_of(session) is State.FULL_FEATURE
+
+
+def test_a_command_completed_before_the_loss_is_not_sent_again() -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    first, second, third = (session.submit_scsi(read(i, 1), now=1.0) for i in range(3))
+    link.pump(1.0)
+    target.complete_held(first.itt)
+    target.complete_held(third.itt)
+    link.pump(1.5)
+    assert first.done and third.done and not second.done
+    link.lose(2.0)
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    link.finish_held(4.0)
+    assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [1]
+    counts = link.done_count()
+    assert [counts[id(t)] for t in (first, second, third)] == [1, 1, 1]
+    assert all(t.error is None for t in (first, second, third))
+
+
+@pytest.mark.parametrize("abort_answered", [True, False])
+def test_a_cancelled_command_is_not_sent_again(abort_answered: bool) -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    kept, cancelled = session.submit_scsi(read(0, 1)), session.submit_scsi(read(1, 1))
+    link.pump(1.0)
+    abort = session.cancel(cancelled, now=1.0)
+    assert abort is not None
+    if abort_answered:
+        link.pump(1.0)
+        assert abort.done and abort.error is None
+    link.lose(2.0)
+    if not abort_answered:
+        assert abort.done and isinstance(abort.error, errors.ISCSIConnectionError)
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    link.finish_held(4.0)
+    assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [0]
+    assert [p.opcode for p in target.received[mark:] if p.opcode != P.Opcode.LOGIN_REQUEST] == [
+        P.Opcode.SCSI_COMMAND
+    ]  # no ABORT TASK again either
+    counts = link.done_count()
+    assert (counts[id(kept)], counts[id(cancelled)], counts[id(abort)]) == (1, 1, 1)
+    assert kept.error is None
+    assert isinstance(cancelled.error, errors.CommandCancelledError)
+
+
+def test_requests_other_than_scsi_in_flight_fail_and_are_not_sent_again() -> None:
+    link = start(TargetConfig(hold_commands=True, answer_pings=False))
+    session, target = link.session, link.target
+    command = session.submit_scsi(read(0, 1))
+    link.pump(1.0)
+    ping = session.ping(b"abcd", now=1.0)
+    text = session.text_request([("SendTargets", "All")])
+    reset = session.task_management(TaskManagementFunction.LOGICAL_UNIT_RESET, lun=LUN1)
+    # the target never sees them: the connection breaks first
+    link.lose(2.0)
+    for task in (ping, text, reset):
+        assert task.done and isinstance(task.error, errors.ISCSIConnectionError)
+    assert not command.done
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    link.finish_held(4.0)
+    after = {p.opcode for p in target.received[mark:]}
+    assert after == {P.Opcode.LOGIN_REQUEST, P.Opcode.SCSI_COMMAND}
+    counts = link.done_count()
+    assert [counts[id(t)] for t in (command, ping, text, reset)] == [1, 1, 1, 1]
+    assert command.error is None
+
+
+@pytest.mark.parametrize("when", ["recovery", "connecting", "login"])
+def test_commands_submitted_while_recovering_go_after_the_held_ones(when: str) -> None:
+    link = start(TargetConfig(cmd_window=2, hold_commands=True))
+    session, target = link.session, link.target
+    held = [session.submit_scsi(read(i, 1), now=1.0) for i in range(3)]  # the third waits
+    link.pump(1.0)
+    link.lose(2.0)
+    late = [session.submit_scsi(read(10, 1), now=2.5)]
+    mark = len(target.received)
+    if when == "recovery":
+        link.wait_and_reconnect(2.0, 2.0)
+    else:
+        session.handle_timer(4.0)
+        assert [type(e) for e in session.events()] == [OpenConnection]
+        link.opens += 1
+        if when == "connecting":
+            late.append(session.submit_scsi(read(11, 1), now=4.0))
+        target.new_connection()
+        session.connection_made(4.0)
+        assert state_of(session) is State.LOGIN
+        if when == "login":
+            late.append(session.submit_scsi(read(11, 1), now=4.0))
+        link.pump(4.0)
+    link.finish_held(4.0)
+    tasks = held + late
+    assert [p.cdb[:10] for p in commands_since(target, mark)] == [t.cdb for t in tasks]
+    cmdsns = [p.cmdsn for p in commands_since(target, mark)]
+    assert cmdsns == sorted(cmdsns) and len(set(cmdsns)) == len(cmdsns)
+    counts = link.done_count()
+    assert [counts[id(t)] for t in tasks] == [1] * len(tasks)
+    assert all(t.error is None for t in tasks)
+    assert link.opens == 2
