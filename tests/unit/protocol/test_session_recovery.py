@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -132,14 +133,14 @@ class Link:
 def start(
     config: TargetConfig | None = None,
     settings: OperationalSettings | None = None,
-    **policy: object,
+    **policy: Any,
 ) -> Link:
     """A session with recovery on, open on a fresh fake target at t=0."""
     target = FakeTarget(config)
     session = Session(
         LoginParameters(INITIATOR, TARGET, isid=ISID),
         settings,
-        policy=RecoveryPolicy(recover=True, **policy),  # type: ignore[arg-type]
+        policy=RecoveryPolicy(recover=True, **policy),
     )
     link = Link(session, target)
     task = session.open(0.0)
@@ -347,3 +348,127 @@ def test_commands_submitted_while_recovering_go_after_the_held_ones(when: str) -
     assert [counts[id(t)] for t in tasks] == [1] * len(tasks)
     assert all(t.error is None for t in tasks)
     assert link.opens == 2
+
+
+# ------------------------------------------------------------- failed re-logins, backoff
+
+
+def backoff(n: int) -> list[float]:
+    """The first ``n`` delays between failed attempts: 0.25 s doubling, at most 10 s."""
+    return [min(0.25 * 2**i, 10.0) for i in range(n)]
+
+
+def fail_attempt(link: Link, now: float, how: str) -> list[Event]:
+    """Fire the timer at ``now`` (an attempt is due) and make that attempt fail ``how``."""
+    session, target = link.session, link.target
+    if how == "refused":
+        return link.timer_refused(now)
+    if how == "rejected":  # the target answers the leading Login Request with 0x0301
+        target.config.login_status = (3, 1)
+        target.config.login_status_at = target.login_requests
+        return link.timer(now)
+    # "login_timeout": the TCP connection opens, the target never answers the login
+    session.handle_timer(now)
+    new = session.events()
+    assert [type(e) for e in new] == [OpenConnection]
+    link.opens += 1
+    target.new_connection()
+    session.connection_made(now)
+    session.data_to_send()  # lost in a target that hangs
+    timeout = session.policy.login_timeout
+    assert timeout is not None
+    assert session.next_timer() == pytest.approx(now + timeout)
+    session.handle_timer(now + timeout - 0.001)
+    assert session.events() == []
+    session.handle_timer(now + timeout)
+    later = session.events()
+    (error,) = [e.error for e in later if isinstance(e, ConnectionFailed)]
+    assert isinstance(error, errors.ISCSITimeoutError) and "did not complete" in str(error)
+    link.events += new + later
+    return new + later
+
+
+FAILURES = ["refused", "rejected", "login_timeout"]
+
+
+@pytest.mark.parametrize("how", FAILURES)
+def test_failed_re_logins_back_off_then_succeed(how: str) -> None:
+    link = start(TargetConfig(hold_commands=True), login_timeout=5.0, reconnect_timeout=None)
+    session, target = link.session, link.target
+    command = session.submit_scsi(read(3, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    now = 4.0  # Time2Wait 2
+    assert session.next_timer() == now
+    delays = backoff(7)
+    for delay in delays:
+        fail_attempt(link, now, how)
+        assert state_of(session) is State.RECOVERY
+        if how == "login_timeout":
+            now += session.policy.login_timeout or 0.0
+        due = session.next_timer()
+        assert due is not None and due == pytest.approx(now + delay)
+        assert not command.done
+        now = due
+    assert delays[-1] == 10.0
+    mark = len(target.received)
+    link.timer(now)
+    link.finish_held(now)
+    assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [3]
+    assert link.done_count()[id(command)] == 1 and command.error is None
+    assert [e.attempts for e in link.events if isinstance(e, Reconnected)] == [len(delays) + 1]
+    assert link.opens == 1 + len(delays) + 1
+    assert state_of(session) is State.FULL_FEATURE
+
+
+@pytest.mark.parametrize("how", FAILURES)
+@pytest.mark.parametrize("limit", ["reconnect_timeout", "max_reconnects"])
+def test_re_login_gives_up_at_the_limit_without_busy_looping(how: str, limit: str) -> None:
+    policy: dict[str, Any] = {"login_timeout": 5.0}
+    if limit == "reconnect_timeout":
+        policy["reconnect_timeout"] = 20.0
+    else:
+        policy["reconnect_timeout"] = None
+        policy["max_reconnects"] = 4
+    link = start(TargetConfig(hold_commands=True), **policy)
+    session = link.session
+    commands = [session.submit_scsi(read(i, 1), now=1.0) for i in range(2)]
+    link.pump(1.0)
+    link.lose(2.0)
+    now = 4.0
+    attempts = 0
+    started: list[float] = []
+    while state_of(session) is State.RECOVERY:
+        assert session.next_timer() == pytest.approx(now)
+        started.append(now)
+        fail_attempt(link, now, how)
+        attempts += 1
+        assert attempts < 50
+        if how == "login_timeout":
+            now += 5.0
+        due = session.next_timer()
+        if due is None:
+            break
+        assert due > now  # never a timer in the past or now: no busy loop
+        session.handle_timer(due - 0.001)
+        assert session.events() == []
+        now = due
+    assert state_of(session) is State.CLOSED
+    assert session.next_timer() is None
+    if limit == "max_reconnects":
+        assert attempts == 4
+    else:
+        # every attempt started within 20 s of the loss; the next one would not have
+        assert max(started) <= 2.0 + 20.0
+        assert now + backoff(attempts)[-1] > 2.0 + 20.0
+    assert link.opens == 1 + attempts
+    counts = link.done_count()
+    for task in commands:
+        assert counts[id(task)] == 1
+        assert isinstance(task.error, errors.ISCSIConnectionError)
+        assert f"after {attempts} attempt(s)" in str(task.error)
+    assert session.failure is commands[0].error
+    with pytest.raises(errors.ISCSIConnectionError, match="session is over"):
+        session.submit_scsi(read(0, 1))
+    session.handle_timer(1e6)
+    assert session.events() == []
