@@ -15,7 +15,14 @@ from typing import Any
 
 import pytest
 
-from fake_target import BLOCK_SIZE, FakeTarget, InitiatorPdu, TargetConfig, exchange
+from fake_target import (
+    BLOCK_SIZE,
+    FakeTarget,
+    InitiatorPdu,
+    TargetConfig,
+    exchange,
+    sense_data,
+)
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
 from pyiscsi.protocol.keys import OperationalSettings
@@ -35,6 +42,7 @@ from pyiscsi.protocol.tasks import ScsiTask, TaskManagementFunction
 INITIATOR = "iqn.2026-11.org.example:initiator"
 TARGET = "iqn.2026-11.org.example:disk"
 ISID = b"\x80\x12\x34\x56\x78\x9a"
+LUN0 = 0
 LUN1 = 0x0001000000000000
 
 
@@ -472,3 +480,154 @@ def test_re_login_gives_up_at_the_limit_without_busy_looping(how: str, limit: st
         session.submit_scsi(read(0, 1))
     session.handle_timer(1e6)
     assert session.events() == []
+
+
+# ------------------------------------------------- losses again, unit attentions, ISID
+
+
+def is_tur(pdu: InitiatorPdu) -> bool:
+    return pdu.cdb[0] == 0x00
+
+
+def answer_held_tur(target: FakeTarget, unit_attention: bool) -> None:
+    """Answer the TEST UNIT READY the target holds: UNIT ATTENTION (POWER ON) or GOOD."""
+    (itt,) = [itt for itt, cmd in target.held.items() if is_tur(cmd)]
+    cmd = target.held.pop(itt)
+    if unit_attention:
+        target.scsi_response(cmd, 0x02, sense=sense_data(0x6, 0x29, 0x00))
+    else:
+        target.scsi_response(cmd, 0x00)
+
+
+SECOND_LOSS = ["connecting", "login", "settling", "full_feature"]
+
+
+@pytest.mark.parametrize("where", SECOND_LOSS)
+def test_a_second_loss_during_recovery(where: str) -> None:
+    link = start(unit_attention_lun=LUN0)
+    session, target = link.session, link.target
+    assert [is_tur(p) for p in commands_since(target, 0)] == [True]  # after the first login
+    target.config.hold_commands = True
+    for lba in range(8):
+        target.disk[lba * BLOCK_SIZE : (lba + 1) * BLOCK_SIZE] = pattern(BLOCK_SIZE, lba)
+    tasks = [session.submit_scsi(read(lba, 2), now=1.0) for lba in (0, 2, 4)]
+    link.pump(1.0)
+    link.lose(2.0)
+    now = 4.0
+    if where == "connecting":
+        link.timer_refused(now)
+        lost, wait = now, 0.25
+    elif where == "login":
+        session.handle_timer(now)
+        assert [type(e) for e in session.events()] == [OpenConnection]
+        link.opens += 1
+        target.new_connection()
+        session.connection_made(now)
+        target.receive(session.data_to_send())  # the Login Request arrives ...
+        target.data_to_send()  # ... its answer is lost with the connection
+        lost, wait = now + 0.5, 0.25
+        link.lose(lost)
+    elif where == "settling":
+        link.timer(now)
+        assert state_of(session) is State.LOGIN  # logged in, clearing unit attentions
+        answer_held_tur(target, unit_attention=True)
+        link.pump(now)
+        assert [is_tur(cmd) for cmd in target.held.values()] == [True]  # asked again
+        lost, wait = now + 0.5, 0.25
+        link.lose(lost)
+    else:
+        link.timer(now)
+        answer_held_tur(target, unit_attention=False)
+        link.pump(now)
+        assert state_of(session) is State.FULL_FEATURE
+        target.complete_held(next(iter(target.held)))  # the first re-sent command completes
+        link.pump(now)
+        assert tasks[0].done and not tasks[1].done
+        lost, wait = now + 1.0, 2.0  # full feature reached: Time2Wait again
+        link.lose(lost)
+    assert state_of(session) is State.RECOVERY
+    assert not any(t.done for t in tasks[1:])
+    mark = len(target.received)
+    link.wait_and_reconnect(lost, wait)
+    link.finish_held(lost + wait)
+    after = commands_since(target, mark)
+    assert is_tur(after[0])  # unit attentions cleared before the commands go
+    unfinished = tasks[1:] if where == "full_feature" else tasks
+    assert [p.cdb[:10] for p in after[1:]] == [t.cdb for t in unfinished]
+    counts = link.done_count()
+    assert [counts[id(t)] for t in tasks] == [1, 1, 1]
+    assert [e.task for e in done_events(link) if isinstance(e.task, ScsiTask)] == [
+        tasks[0],  # done before the second loss, or with the others
+        tasks[1],
+        tasks[2],
+    ]  # and no TEST UNIT READY among them
+    for task in tasks:
+        assert task.error is None and task.data_in is not None
+        lba = lba_of(task.cdb)
+        assert bytes(task.data_in) == pattern(BLOCK_SIZE, lba) + pattern(BLOCK_SIZE, lba + 1)
+    assert session.reconnects == (2 if where == "full_feature" else 1)
+    # every login: the same ISID, TSIH 0 in the leading request
+    requests = logins(target)
+    assert len(requests) >= link.opens
+    assert {p.lun >> 16 for p in requests} == {int.from_bytes(ISID, "big")}
+    assert {p.lun & 0xFFFF for p in requests} == {0}
+    assert session.tsih == target.config.tsih
+
+
+def done_events(link: Link) -> list[TaskDone]:
+    return [e for e in link.events if isinstance(e, TaskDone)]
+
+
+def test_the_unit_attention_is_cleared_after_a_re_login() -> None:
+    link = start(unit_attention_lun=LUN0)
+    session, target = link.session, link.target
+    target.config.hold_commands = True
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    for _ in range(3):  # POWER ON, then two more unit attentions
+        answer_held_tur(target, unit_attention=True)
+        link.pump(4.0)
+        assert state_of(session) is State.LOGIN and not task.done
+    answer_held_tur(target, unit_attention=False)
+    link.finish_held(4.0)
+    after = commands_since(target, mark)
+    assert [is_tur(p) for p in after] == [True, True, True, True, False]
+    assert link.done_count()[id(task)] == 1 and task.error is None
+    assert [e.task for e in done_events(link) if isinstance(e.task, ScsiTask)] == [task]
+
+
+def test_losses_reported_twice_or_while_recovering_change_nothing() -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session = link.session
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    due = session.next_timer()
+    assert link.lose(2.5) == [] and link.lose(3.0) == []
+    assert session.next_timer() == due
+    link.wait_and_reconnect(2.0, 2.0)
+    link.finish_held(4.0)
+    assert link.done_count()[id(task)] == 1 and task.error is None
+    assert link.opens == 2
+
+
+def test_the_leading_login_of_every_connection_has_our_isid_and_tsih_0() -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    assert session.tsih == 0x1234
+    for i in range(3):
+        session.submit_scsi(read(i, 1), now=10.0 * i + 1)
+        link.pump(10.0 * i + 1)
+        link.lose(10.0 * i + 2)
+        link.timer_refused(10.0 * i + 4)  # a refused attempt between
+        link.timer(10.0 * i + 4.25)
+        link.finish_held(10.0 * i + 4.25)
+    requests = logins(target)
+    assert len(requests) >= target.connections - 1 == 4
+    for pdu in requests:
+        assert pdu.lun >> 16 == int.from_bytes(ISID, "big")
+        assert pdu.lun & 0xFFFF == 0
+    assert session.reconnects == 3 and session.tsih == 0x1234
