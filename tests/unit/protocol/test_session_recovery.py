@@ -25,6 +25,7 @@ from fake_target import (
 )
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
+from pyiscsi.protocol.connection import Hooks
 from pyiscsi.protocol.keys import OperationalSettings
 from pyiscsi.protocol.login import LoginParameters
 from pyiscsi.protocol.session import (
@@ -631,3 +632,121 @@ def test_the_leading_login_of_every_connection_has_our_isid_and_tsih_0() -> None
         assert pdu.lun >> 16 == int.from_bytes(ISID, "big")
         assert pdu.lun & 0xFFFF == 0
     assert session.reconnects == 3 and session.tsih == 0x1234
+
+
+# ------------------------------------------------------------------ timeout escalation
+
+
+def tmf_functions(target: FakeTarget, since: int = 0) -> list[int]:
+    """The functions of the task management requests the target received."""
+    return [
+        p.flags & 0x7F
+        for p in target.received[since:]
+        if p.opcode == P.Opcode.TASK_MANAGEMENT_REQUEST
+    ]
+
+
+ABORT, LUN_RESET = 1, 5
+
+
+@pytest.mark.parametrize("answered", ["abort", "lun_reset", "nothing"])
+def test_a_command_timeout_escalates(answered: str) -> None:
+    """ABORT TASK; unanswered after abort_timeout, LUN RESET; unanswered, drop and recover."""
+    link = start(TargetConfig(hold_commands=True), abort_timeout=4.0)
+    session, target = link.session, link.target
+    swallowed: list[int] = []
+
+    def hook(pdu: P.OutgoingPdu) -> P.OutgoingPdu | None:
+        if isinstance(pdu, P.TaskManagementRequest):
+            lost = {"abort": (), "lun_reset": (ABORT,), "nothing": (ABORT, LUN_RESET)}[answered]
+            if pdu.function in lost:
+                swallowed.append(pdu.function)
+                return None  # the target never answers it
+        return pdu
+
+    session.hooks = Hooks(pdu=hook)
+    slow = read(0, 1)
+    slow.timeout = 3.0
+    other = ScsiTask(cdb=rw10(0x28, 1, 1), data_in=memoryview(bytearray(512)), lun=LUN1)
+    session.submit_scsi(slow, now=1.0)
+    session.submit_scsi(other, now=1.0)
+    link.pump(1.0)
+    assert session.next_timer() == 4.0
+    link.timer(3.999)
+    assert not slow.done
+    link.timer(4.0)
+    assert slow.done and isinstance(slow.error, errors.ISCSITimeoutError)
+    assert "aborted" in str(slow.error)
+    assert slow.data_in is not None and bytes(slow.data_in) == bytes(512)
+    if answered == "abort":
+        assert tmf_functions(target) == [ABORT] and swallowed == []
+        assert slow.itt not in target.held
+        # the answered ABORT TASK's deadline may still wake the session once, to no effect
+        assert link.timer(8.0) == [] and session.next_timer() is None
+    else:
+        assert session.next_timer() == 8.0
+        link.timer(8.0)
+        assert swallowed[0] == ABORT
+        if answered == "lun_reset":
+            assert tmf_functions(target) == [LUN_RESET]
+            assert state_of(session) is State.FULL_FEATURE
+        else:
+            assert swallowed == [ABORT, LUN_RESET] and tmf_functions(target) == []
+            assert session.next_timer() == 12.0
+            mark = len(target.received)
+            new = link.timer(12.0)
+            (error,) = [e.error for e in new if isinstance(e, ConnectionFailed)]
+            assert isinstance(error, errors.ISCSITimeoutError)
+            assert "neither ABORT TASK nor LOGICAL UNIT RESET" in str(error)
+            assert state_of(session) is State.RECOVERY
+            link.wait_and_reconnect(12.0, 2.0)
+            assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [1]  # not `slow`
+    dropped = [e for e in link.events if isinstance(e, ConnectionFailed)]
+    assert len(dropped) == (1 if answered == "nothing" else 0)
+    link.finish_held(20.0)
+    counts = link.done_count()
+    assert (counts[id(slow)], counts[id(other)]) == (1, 1)
+    assert other.error is None and state_of(session) is State.FULL_FEATURE
+    assert session.tasks_in_flight == 0  # no ITT left behind
+    assert real_violations(target) == []
+
+
+def test_a_timeout_while_recovering_fails_the_command_and_it_is_not_sent_again() -> None:
+    link = start(TargetConfig(hold_commands=True), OperationalSettings(default_time2wait=20))
+    session, target = link.session, link.target
+    slow = read(0, 1)
+    slow.timeout = 10.0
+    other = read(1, 1)
+    session.submit_scsi(slow, now=1.0)
+    session.submit_scsi(other, now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    assert session.next_timer() == 11.0  # the deadline comes before Time2Wait ends (22)
+    link.timer(11.0)
+    assert slow.done and isinstance(slow.error, errors.ISCSITimeoutError)
+    assert "the connection was lost and the abort could not be sent" in str(slow.error)
+    assert session.next_timer() == 22.0
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 20.0)
+    link.finish_held(22.0)
+    assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [1]
+    assert tmf_functions(target) == []
+    counts = link.done_count()
+    assert (counts[id(slow)], counts[id(other)]) == (1, 1)
+    assert other.error is None
+
+
+def test_a_timeout_of_a_command_queued_behind_the_window() -> None:
+    link = start(TargetConfig(hold_commands=True, cmd_window=1))
+    session, target = link.session, link.target
+    first = session.submit_scsi(read(0, 1), now=1.0)
+    queued = read(1, 1)
+    queued.timeout = 2.0
+    session.submit_scsi(queued, now=1.0)
+    link.pump(1.0)
+    link.timer(3.0)
+    assert queued.done and "never sent" in str(queued.error)
+    link.finish_held(3.0)
+    assert [lba_of(p.cdb) for p in commands_since(target, 0)] == [0]
+    assert first.error is None and tmf_functions(target) == []
+    assert link.done_count()[id(queued)] == 1
