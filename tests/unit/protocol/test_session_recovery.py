@@ -750,3 +750,149 @@ def test_a_timeout_of_a_command_queued_behind_the_window() -> None:
     assert [lba_of(p.cdb) for p in commands_since(target, 0)] == [0]
     assert first.error is None and tmf_functions(target) == []
     assert link.done_count()[id(queued)] == 1
+
+
+# ------------------------------------------------------------------------- error state
+
+
+@pytest.mark.parametrize("where", ["receive", "timer", "connection_lost"])
+def test_a_bug_of_ours_stops_the_session_and_is_never_retried(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = start(TargetConfig(hold_commands=True), nop_interval=30.0)
+    session, target = link.session, link.target
+    tasks = [session.submit_scsi(read(i, 1), now=1.0) for i in range(2)]
+    link.pump(1.0)
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    if where == "receive":
+        monkeypatch.setattr(session, "_on_scsi_response", boom)
+        target.config.status_in_data_in = False
+        target.complete_held()
+        new = link.pump(2.0)
+    elif where == "timer":
+        monkeypatch.setattr(session, "_keepalive", boom)
+        new = link.timer(40.0)
+    else:
+        monkeypatch.setattr(session, "_hold_for_recovery", boom)
+        new = link.lose(2.0)
+    assert state_of(session) is State.ERROR
+    (failure,) = [e.error for e in new if isinstance(e, ConnectionFailed)]
+    assert isinstance(failure, errors.InternalError) and "a bug" in str(failure)
+    assert isinstance(failure.__cause__, RuntimeError)
+    counts = link.done_count()
+    for task in tasks:
+        assert counts[id(task)] == 1 and isinstance(task.error, errors.InternalError)
+    # nothing is retried, however long we wait or whatever the transport says
+    assert session.next_timer() is None
+    assert link.timer(1000.0) == [] and link.lose(1001.0) == []
+    assert link.opens == 1
+    assert not any(isinstance(e, OpenConnection | Reconnected) for e in link.events[1:])
+    with pytest.raises(errors.ISCSIConnectionError, match="session is over"):
+        session.submit_scsi(read(0, 1))
+
+
+# ----------------------------------------------------------------------- StatSN gap
+
+
+def test_a_statsn_gap_is_a_protocol_error_and_the_session_recovers() -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    lost, kept = session.submit_scsi(read(0, 1), now=1.0), session.submit_scsi(read(1, 1))
+    link.pump(1.0)
+    cmd = target.held.pop(lost.itt)
+    target.take_statsn()  # a status the initiator never sees: the next is one ahead
+    target.scsi_response(cmd, 0)
+    new = link.pump(2.0)
+    (error,) = [e.error for e in new if isinstance(e, ConnectionFailed)]
+    assert isinstance(error, errors.ProtocolError) and "a status was lost" in str(error)
+    assert state_of(session) is State.RECOVERY
+    assert not lost.done  # the answer that came with the wrong StatSN is not taken
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    link.finish_held(4.0)
+    assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [0, 1]
+    counts = link.done_count()
+    assert (counts[id(lost)], counts[id(kept)]) == (1, 1)
+    assert lost.error is None and kept.error is None
+
+
+# ------------------------------------------------ the target asks for a logout (event 1)
+
+
+@pytest.mark.parametrize("commands_finish", [True, False])
+def test_an_async_logout_request_lets_commands_finish_then_logs_in_again(
+    commands_finish: bool,
+) -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    running = [session.submit_scsi(read(i, 1), now=1.0) for i in range(2)]
+    link.pump(1.0)
+    target.async_message(1, params=(0, 0, 10))  # log out within 10 s
+    link.pump(1.0)
+    assert session.next_timer() == 10.0  # a second before the target's limit
+    later = session.submit_scsi(read(5, 1), now=1.5)  # waits for the new connection
+    link.pump(1.5)
+    assert [lba_of(p.cdb) for p in commands_since(target, 0)] == [0, 1]
+    assert target.of_opcode(P.Opcode.LOGOUT_REQUEST) == []
+    mark = len(target.received)
+    if commands_finish:
+        target.complete_held(running[0].itt)
+        link.pump(2.0)
+        assert target.of_opcode(P.Opcode.LOGOUT_REQUEST) == []  # one is still running
+        target.complete_held(running[1].itt)
+        new = link.pump(3.0)
+        logged_out_at = 3.0
+    else:
+        link.timer(9.999)
+        assert target.of_opcode(P.Opcode.LOGOUT_REQUEST) == []
+        new = link.timer(10.0)
+        logged_out_at = 10.0
+    (logout,) = target.of_opcode(P.Opcode.LOGOUT_REQUEST)
+    assert logout.flags & 0x7F == 1  # reason: remove the connection for recovery
+    assert target.logged_out
+    (error,) = [e.error for e in new if isinstance(e, ConnectionFailed)]
+    assert "logged out at the target's request" in str(error)
+    assert state_of(session) is State.RECOVERY
+    link.wait_and_reconnect(logged_out_at, 2.0)  # the Logout Response's Time2Wait
+    link.finish_held(logged_out_at + 2.0)
+    resent = [lba_of(p.cdb) for p in commands_since(target, mark)]
+    assert resent == ([5] if commands_finish else [0, 1, 5])
+    counts = link.done_count()
+    for task in [*running, later]:
+        assert counts[id(task)] == 1 and task.error is None
+    assert session.reconnects == 1
+
+
+@pytest.mark.parametrize("response", [0, 2])
+def test_no_command_follows_a_logout_request_on_its_connection(response: int) -> None:
+    link = start()
+    session, target = link.session, link.target
+    logout = session.logout(reason=0)
+    late = session.submit_scsi(read(0, 1), now=1.0)
+    target.receive(session.data_to_send())
+    target.data_to_send()  # the fake target's answer is replaced by ours
+    answer = P.LogoutResponse(
+        logout.itt,
+        response,
+        (target.statsn - 1) & 0xFFFFFFFF,
+        target.expcmdsn,
+        target.maxcmdsn,
+        0,
+        0,
+    )
+    session.receive_data(P.encode_target_pdu(answer), now=1.0)
+    link.pump(1.0)
+    assert logout.done and late.done
+    if response == 0:  # logged out: the command never went
+        assert commands_since(target, 0) == []
+        assert isinstance(late.error, errors.ISCSIConnectionError)
+        assert state_of(session) is State.CLOSED
+    else:  # the logout failed, the connection stays: the command goes now
+        assert isinstance(logout.error, errors.ProtocolError)
+        assert [lba_of(p.cdb) for p in commands_since(target, 0)] == [0]
+        assert late.error is None
+        assert state_of(session) is State.FULL_FEATURE
+    assert link.done_count()[id(late)] == 1
