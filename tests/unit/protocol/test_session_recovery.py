@@ -38,7 +38,7 @@ from pyiscsi.protocol.session import (
     State,
     TaskDone,
 )
-from pyiscsi.protocol.tasks import ScsiTask, TaskManagementFunction
+from pyiscsi.protocol.tasks import NopTask, ScsiTask, TaskManagementFunction
 
 INITIATOR = "iqn.2026-11.org.example:initiator"
 TARGET = "iqn.2026-11.org.example:disk"
@@ -68,6 +68,18 @@ def pattern(n: int, seed: int) -> bytes:
 
 def lba_of(cdb: bytes) -> int:
     return int.from_bytes(cdb[2:6], "big")
+
+
+class Target(FakeTarget):
+    """The fake target, forgetting on a new connection what it declared on the last.
+
+    (FakeTarget keeps ``agreed`` across connections, so it would not declare its
+    MaxRecvDataSegmentLength again and the initiator would rightly fall back to 8192.)
+    """
+
+    def new_connection(self) -> None:
+        super().new_connection()
+        self.agreed = {}
 
 
 @dataclass
@@ -145,7 +157,7 @@ def start(
     **policy: Any,
 ) -> Link:
     """A session with recovery on, open on a fresh fake target at t=0."""
-    target = FakeTarget(config)
+    target = Target(config)
     session = Session(
         LoginParameters(INITIATOR, TARGET, isid=ISID),
         settings,
@@ -896,3 +908,106 @@ def test_no_command_follows_a_logout_request_on_its_connection(response: int) ->
         assert late.error is None
         assert state_of(session) is State.FULL_FEATURE
     assert link.done_count()[id(late)] == 1
+
+
+# ------------------------------------------------------- losses in the middle of data
+
+
+def wire(session: Session) -> bytes:
+    return b"".join(bytes(b) for b in session.data_to_send())
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.5, 0.9])
+def test_a_loss_in_the_middle_of_a_read_re_reads_it_all(cut: float) -> None:
+    link = start(TargetConfig(data_in_size=512))
+    session, target = link.session, link.target
+    target.disk[: 8 * BLOCK_SIZE] = pattern(8 * BLOCK_SIZE, 9)
+    task = session.submit_scsi(read(0, 8), now=1.0)
+    target.receive(wire(session))
+    answer = target.data_to_send()
+    session.receive_data(answer[: int(len(answer) * cut)], now=1.0)  # a PDU cut in two, too
+    assert 0 < task.received < 8 * BLOCK_SIZE and not task.done
+    target.disk[: 8 * BLOCK_SIZE] = pattern(8 * BLOCK_SIZE, 10)  # changed in between
+    link.lose(2.0)
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    assert len(commands_since(target, mark)) == 1
+    assert link.done_count()[id(task)] == 1 and task.error is None
+    assert task.data_in is not None and bytes(task.data_in) == pattern(8 * BLOCK_SIZE, 10)
+    assert task.received == 8 * BLOCK_SIZE
+
+
+@pytest.mark.parametrize("response_lost", [False, True])
+def test_a_loss_in_the_middle_of_a_write_writes_it_all_again(response_lost: bool) -> None:
+    link = start(TargetConfig(r2t_size=4096, max_recv_data_segment_length=1024))
+    session, target = link.session, link.target
+    data = pattern(16 * 1024, 3)
+    task = session.submit_scsi(write(8, data), now=1.0)
+    written = slice(8 * BLOCK_SIZE, 8 * BLOCK_SIZE + len(data))
+    if response_lost:
+        for _ in range(16):  # the command and Data-Out for each R2T, until all is written
+            target.receive(wire(session))
+            answer = target.data_to_send()  # an R2T, or at last the SCSI Response: lost
+            if not target.writes:
+                break
+            session.receive_data(answer, now=1.0)
+        assert bytes(target.disk[written]) == data
+        target.disk[:] = bytes(len(target.disk))
+    else:
+        for _ in range(2):  # the command, then the first R2T's Data-Out
+            target.receive(wire(session))
+            session.receive_data(target.data_to_send(), now=1.0)
+        out = wire(session)
+        target.receive(out[: len(out) // 2])
+        assert bytes(target.disk[written]) != data
+    assert not task.done
+    link.lose(2.0)
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    assert len(commands_since(target, mark)) == 1
+    assert link.done_count()[id(task)] == 1 and task.error is None
+    assert bytes(target.disk[written]) == data
+    assert real_violations(target) == []
+
+
+def test_bytes_and_losses_of_a_connection_already_left_are_ignored() -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    old = session.conn
+    assert old is not None
+    target.complete_held()
+    late_answer = target.data_to_send()
+    session.connection_lost(now=2.0)
+    session.receive_data(late_answer, now=2.1)  # read from the old socket's buffer
+    assert not task.done and session.events() == []
+    link.wait_and_reconnect(2.0, 2.0)
+    session.connection_lost(now=4.5, connection=old)  # the old transport's late report
+    assert state_of(session) is State.FULL_FEATURE and session.events() == []
+    link.finish_held(5.0)
+    assert link.done_count()[id(task)] == 1 and task.error is None
+
+
+def test_an_unanswered_keepalive_drops_the_connection_and_recovers() -> None:
+    link = start(
+        TargetConfig(hold_commands=True, answer_pings=False), nop_interval=5.0, nop_timeout=3.0
+    )
+    session, target = link.session, link.target
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    assert session.next_timer() == 5.0  # 5 s after the last bytes received (the login's)
+    link.timer(5.0)
+    assert len(target.of_opcode(P.Opcode.NOP_OUT)) == 1
+    assert session.next_timer() == 8.0
+    new = link.timer(8.0)
+    (error,) = [e.error for e in new if isinstance(e, ConnectionFailed)]
+    assert isinstance(error, errors.ISCSITimeoutError) and "NOP-Out" in str(error)
+    target.config.answer_pings = True
+    mark = len(target.received)
+    link.wait_and_reconnect(8.0, 2.0)
+    link.finish_held(10.0)
+    assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [0]
+    assert link.done_count()[id(task)] == 1 and task.error is None
+    # the keepalive is the session's own: no TaskDone for it
+    assert not any(isinstance(e.task, NopTask) for e in done_events(link))
