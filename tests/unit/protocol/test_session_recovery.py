@@ -1011,3 +1011,130 @@ def test_an_unanswered_keepalive_drops_the_connection_and_recovers() -> None:
     assert link.done_count()[id(task)] == 1 and task.error is None
     # the keepalive is the session's own: no TaskDone for it
     assert not any(isinstance(e.task, NopTask) for e in done_events(link))
+
+
+# --------------------------------------------------- timeouts meeting losses and answers
+
+
+def test_a_re_sent_command_keeps_its_deadline_and_the_abort_names_its_new_itt() -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    slow = read(0, 1)
+    slow.timeout = 10.0
+    session.submit_scsi(slow, now=1.0)
+    link.pump(1.0)
+    first_itt = slow.itt
+    link.lose(2.0)
+    link.wait_and_reconnect(2.0, 2.0)
+    assert slow.sent and not slow.done and slow.itt in target.held
+    assert session.next_timer() == 11.0  # from the first submission, not the re-send
+    link.timer(11.0)
+    assert isinstance(slow.error, errors.ISCSITimeoutError) and "aborted" in str(slow.error)
+    (abort,) = target.of_opcode(P.Opcode.TASK_MANAGEMENT_REQUEST)
+    assert slow.itt != first_itt
+    assert abort.ttt == slow.itt  # Referenced Task Tag: the ITT of the re-sent command
+    assert abort.words[3] == slow.cmdsn  # RefCmdSN: its CmdSN on this connection
+    assert link.done_count()[id(slow)] == 1 and session.tasks_in_flight == 0
+
+
+def test_a_completion_racing_the_abort_leaves_the_callers_buffer_alone() -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    target.disk[:BLOCK_SIZE] = pattern(BLOCK_SIZE, 4)
+    slow = read(0, 1)
+    slow.timeout = 3.0
+    callers = slow.data_in
+    assert callers is not None
+    session.submit_scsi(slow, now=1.0)
+    link.pump(1.0)
+    session.handle_timer(4.0)  # the ABORT TASK is on its way ...
+    target.complete_held()  # ... as the target answers the command
+    new = link.pump(4.0)
+    assert slow.error is not None and "aborted" in str(slow.error)
+    assert bytes(callers) == bytes(BLOCK_SIZE)  # the late data went elsewhere
+    (abort,) = [e.task for e in new if isinstance(e, TaskDone) and e.task is not slow]
+    assert isinstance(abort.error, errors.TaskManagementError)  # "task does not exist"
+    assert tmf_functions(target) == [ABORT]
+    due = session.next_timer()
+    if due is not None:  # a stale deadline may wake the session once, to no effect
+        assert link.timer(due) == [] and session.next_timer() is None
+    assert state_of(session) is State.FULL_FEATURE and session.tasks_in_flight == 0
+    assert link.done_count()[id(slow)] == 1
+
+
+def test_a_loss_during_the_escalation_ends_it() -> None:
+    link = start(TargetConfig(hold_commands=True), abort_timeout=4.0)
+    session, target = link.session, link.target
+    session.hooks = Hooks(pdu=lambda pdu: None if isinstance(pdu, P.TaskManagementRequest) else pdu)
+    slow = read(0, 1)
+    slow.timeout = 3.0
+    other = read(1, 1)
+    session.submit_scsi(slow, now=1.0)
+    session.submit_scsi(other, now=1.0)
+    link.pump(1.0)
+    link.timer(4.0)  # ABORT TASK sent (and lost)
+    escalation = [t for t in session.unfinished() if not isinstance(t, ScsiTask)]
+    assert len(escalation) == 1
+    link.lose(5.0)
+    assert isinstance(escalation[0].error, errors.ISCSIConnectionError)
+    session.hooks = Hooks()
+    mark = len(target.received)
+    link.wait_and_reconnect(5.0, 2.0)
+    link.timer(8.0)  # when the LUN RESET would have gone
+    link.finish_held(9.0)
+    assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [1]
+    assert tmf_functions(target, mark) == []
+    counts = link.done_count()
+    assert (counts[id(slow)], counts[id(other)]) == (1, 1)
+    assert other.error is None and "aborted" in str(slow.error)
+
+
+# ------------------------------------------------------------ the first login, Time2Wait
+
+
+@pytest.mark.parametrize("how", ["refused", "closed_in_login", "login_timeout"])
+def test_a_failed_first_login_is_not_recovered(how: str) -> None:
+    target = Target()
+    session = Session(
+        LoginParameters(INITIATOR, TARGET, isid=ISID),
+        policy=RecoveryPolicy(recover=True, login_timeout=5.0),
+    )
+    opening = session.open(0.0)
+    assert [type(e) for e in session.events()] == [OpenConnection]
+    if how == "refused":
+        session.connection_lost(errors.ISCSIConnectionError("connection refused"), now=0.1)
+    else:
+        session.connection_made(0.1)
+        target.receive(wire(session))
+        target.data_to_send()
+        if how == "closed_in_login":
+            session.connection_lost(now=0.2)
+        else:
+            assert session.next_timer() == 5.0
+            session.handle_timer(5.0)
+    events = session.events()
+    assert opening.done and isinstance(opening.error, errors.ISCSIError)
+    assert TaskDone(opening) in events
+    assert not any(isinstance(e, OpenConnection) for e in events)
+    assert state_of(session) is State.CLOSED and session.next_timer() is None
+    if how == "login_timeout":
+        assert isinstance(opening.error, errors.ISCSITimeoutError)
+
+
+@pytest.mark.parametrize(("event", "time2wait"), [(2, 0), (3, 7), (2, 3600)])
+def test_the_time2wait_of_an_async_message_is_kept(event: int, time2wait: int) -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    target.async_message(event, params=(0, time2wait, 20))
+    link.pump(1.0)
+    link.lose(2.0)
+    link.wait_and_reconnect(2.0, float(time2wait))
+    link.finish_held(2.0 + time2wait)
+    assert link.done_count()[id(task)] == 1 and task.error is None
+    # the next loss waits the negotiated DefaultTime2Wait again
+    session.submit_scsi(read(1, 1), now=5000.0)
+    link.pump(5000.0)
+    link.lose(5001.0)
+    link.wait_and_reconnect(5001.0, 2.0)
