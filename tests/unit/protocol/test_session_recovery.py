@@ -1138,3 +1138,68 @@ def test_the_time2wait_of_an_async_message_is_kept(event: int, time2wait: int) -
     link.pump(5000.0)
     link.lose(5001.0)
     link.wait_and_reconnect(5001.0, 2.0)
+
+
+# ------------------------------------------------- cancels, logout and close meet a loss
+
+
+@pytest.mark.parametrize("how", ["cancel", "abort_task"])
+def test_a_command_cancelled_while_recovering_is_not_sent(how: str) -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    kept, dropped = session.submit_scsi(read(0, 1), now=1.0), session.submit_scsi(read(1, 1))
+    link.pump(1.0)
+    link.lose(2.0)
+    if how == "cancel":
+        assert session.cancel(dropped, now=3.0) is None
+    else:
+        tmf = session.task_management(TaskManagementFunction.ABORT_TASK, referenced=dropped)
+        assert tmf.done and tmf.response == 0
+    assert isinstance(dropped.error, errors.CommandCancelledError)
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    link.finish_held(4.0)
+    assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [0]
+    assert tmf_functions(target) == []
+    counts = link.done_count()
+    assert (counts[id(kept)], counts[id(dropped)]) == (1, 1) and kept.error is None
+
+
+def test_a_loss_after_an_async_logout_request_recovers_without_the_logout() -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    running = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    target.async_message(1, params=(0, 0, 10))
+    link.pump(1.0)
+    queued = session.submit_scsi(read(1, 1), now=1.5)
+    link.lose(2.0)
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    link.finish_held(4.0)
+    assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [0, 1]
+    assert target.of_opcode(P.Opcode.LOGOUT_REQUEST) == []
+    link.timer(10.0)  # the old request's deadline passes: nothing to log out
+    assert target.of_opcode(P.Opcode.LOGOUT_REQUEST) == []
+    counts = link.done_count()
+    assert (counts[id(running)], counts[id(queued)]) == (1, 1)
+
+
+@pytest.mark.parametrize("how", ["logout", "close"])
+def test_a_session_being_closed_is_not_recovered(how: str) -> None:
+    link = start(TargetConfig(hold_commands=True))
+    session = link.session
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    if how == "logout":
+        session.logout()
+        session.data_to_send()
+        link.lose(2.0)  # before the Logout Response
+    else:
+        link.lose(2.0)
+        session.close()  # while waiting Time2Wait
+        link.events += session.events()
+    assert state_of(session) is State.CLOSED and session.next_timer() is None
+    assert link.timer(100.0) == [] and link.opens == 1
+    assert link.done_count()[id(task)] == 1
+    assert isinstance(task.error, errors.ISCSIConnectionError | errors.CommandCancelledError)
