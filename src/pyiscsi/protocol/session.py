@@ -511,8 +511,11 @@ class Session:
     def next_timer(self) -> float | None:
         """When ``handle_timer`` should next be called, or None."""
         times: list[float] = []
-        if self._deadlines:
-            times.append(self._deadlines[0][0])
+        deadlines = self._deadlines
+        while deadlines and deadlines[0][2].done:  # finished in time: nothing to wake for
+            heapq.heappop(deadlines)
+        if deadlines:
+            times.append(deadlines[0][0])
         state = self.state
         if state is State.FULL_FEATURE:
             if self._ping is not None:
@@ -574,6 +577,10 @@ class Session:
             self._ping.internal = True
 
     def _add_deadline(self, task: Task, deadline: float) -> None:
+        if len(self._deadlines) > 2 * len(self._tasks) + 64:
+            # drop the deadlines of tasks already done, and the buffers they hold
+            self._deadlines = [d for d in self._deadlines if not d[2].done]
+            heapq.heapify(self._deadlines)
         task.deadline = deadline
         self._deadline_seq += 1
         heapq.heappush(self._deadlines, (deadline, self._deadline_seq, task))
