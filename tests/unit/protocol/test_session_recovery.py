@@ -1320,3 +1320,22 @@ def test_deadlines_of_commands_done_in_time_wake_nothing_and_are_dropped() -> No
         assert task.done and task.error is None
     assert session.next_timer() is None  # no wake-up for commands long done
     assert len(session._deadlines) <= 64 + 2  # nor their tasks and buffers kept till then
+
+
+def test_a_re_login_into_a_shut_window_waits_for_it_to_open() -> None:
+    link = start(TargetConfig(hold_commands=True, cmd_window=2), unit_attention_lun=None)
+    session, target = link.session, link.target
+    tasks = [session.submit_scsi(read(i, 1), now=1.0) for i in range(3)]
+    link.pump(1.0)
+    link.lose(2.0)
+    target.config.cmd_window = 0  # the target takes nothing for now
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    assert state_of(session) is State.FULL_FEATURE
+    assert commands_since(target, mark) == []
+    target.config.cmd_window = 2
+    target.window_update()
+    link.finish_held(5.0)
+    assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [0, 1, 2]
+    assert [link.done_count()[id(t)] for t in tasks] == [1, 1, 1]
+    assert real_violations(target) == []
