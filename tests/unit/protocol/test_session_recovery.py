@@ -1339,3 +1339,35 @@ def test_a_re_login_into_a_shut_window_waits_for_it_to_open() -> None:
     assert [lba_of(p.cdb) for p in commands_since(target, mark)] == [0, 1, 2]
     assert [link.done_count()[id(t)] for t in tasks] == [1, 1, 1]
     assert real_violations(target) == []
+
+
+def test_hooks_see_every_login_and_survive_the_reconnect() -> None:
+    sent_types: list[str] = []
+    received_types: list[str] = []
+    wire_lengths: list[int] = []
+
+    def on_pdu(pdu: P.OutgoingPdu) -> P.OutgoingPdu:
+        sent_types.append(type(pdu).__name__)
+        return pdu
+
+    def on_wire(raw: bytes) -> bytes:
+        wire_lengths.append(len(raw))
+        return raw
+
+    def on_receive(pdu: P.IncomingPdu) -> None:
+        received_types.append(type(pdu).__name__)
+
+    link = start(TargetConfig(hold_commands=True))
+    session, target = link.session, link.target
+    session.hooks = Hooks(pdu=on_pdu, wire=on_wire, receive=on_receive)
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    first_logins = len(logins(target))
+    link.lose(2.0)
+    link.wait_and_reconnect(2.0, 2.0)
+    link.finish_held(4.0)
+    assert task.error is None
+    assert sent_types.count("LoginRequest") == len(logins(target)) - first_logins > 0
+    assert sent_types.count("ScsiCommand") == 2
+    assert "LoginResponse" in received_types and "DataIn" in received_types
+    assert len(wire_lengths) == len(sent_types)
