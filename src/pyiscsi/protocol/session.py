@@ -220,6 +220,7 @@ class Session:
         self._time2wait: float | None = None  # what the target last asked us to wait
         self._lost_reason: errors.ISCSIError | None = None
         self._logout_due: float | None = None  # the target asked for a logout by then
+        self._logging_out = False  # a Logout Request is out: no command follows it
         self._scratch = memoryview(bytearray(4096))
 
     @property
@@ -303,6 +304,7 @@ class Session:
         if self.state is not State.CONNECTING:
             raise errors.LocalProtocolError(f"no connection was asked for ({self.state.value})")
         self.state = State.LOGIN
+        self._logging_out = False
         params = LoginParameters(
             initiator_name=self.params.initiator_name,
             target_name=self.params.target_name,
@@ -452,6 +454,7 @@ class Session:
         self._tasks[task.itt] = task
         if reason == 0:
             self.policy.recover = False
+        self._logging_out = True
         conn.send(
             P.LogoutRequest(itt=task.itt, reason=reason, cid=self.params.cid, cmdsn=self.cmdsn)
         )
@@ -508,8 +511,11 @@ class Session:
     def next_timer(self) -> float | None:
         """When ``handle_timer`` should next be called, or None."""
         times: list[float] = []
-        if self._deadlines:
-            times.append(self._deadlines[0][0])
+        deadlines = self._deadlines
+        while deadlines and deadlines[0][2].done:  # finished in time: nothing to wake for
+            heapq.heappop(deadlines)
+        if deadlines:
+            times.append(deadlines[0][0])
         state = self.state
         if state is State.FULL_FEATURE:
             if self._ping is not None:
@@ -571,6 +577,10 @@ class Session:
             self._ping.internal = True
 
     def _add_deadline(self, task: Task, deadline: float) -> None:
+        if len(self._deadlines) > 2 * len(self._tasks) + 64:
+            # drop the deadlines of tasks already done, and the buffers they hold
+            self._deadlines = [d for d in self._deadlines if not d[2].done]
+            heapq.heapify(self._deadlines)
         task.deadline = deadline
         self._deadline_seq += 1
         heapq.heappush(self._deadlines, (deadline, self._deadline_seq, task))
@@ -979,10 +989,13 @@ class Session:
         if pdu.response != 0:
             error = errors.ProtocolError(f"logout failed (response {pdu.response})")
         self._finish(task, error)
-        if task.reason == 0 and error is None:
+        if error is not None:  # the connection stays: commands held behind the logout go
+            self._logging_out = False
+            self._drain()
+        elif task.reason == 0:
             self._fail_all(errors.ISCSIConnectionError("logged out"))
             self._set_closed(None)
-        elif error is None:
+        else:
             # the connection is logged out for recovery (the target asked for it)
             self._time2wait = float(pdu.time2wait)
             self._fail_connection(
@@ -997,7 +1010,7 @@ class Session:
                 pdu.parameter3,
                 "logging out and in again" if self.policy.recover else "session will end",
             )
-            if self.policy.recover and self._logout_due is None:
+            if self.policy.recover and self._logout_due is None and not self._logging_out:
                 # new commands wait; those in flight get until the target's limit to finish
                 self._logout_due = self._last_rx + max(pdu.parameter3 - 1, 0)
                 self._logout_when_idle()
@@ -1017,6 +1030,7 @@ class Session:
 
     def _logout_for_target(self) -> None:
         self._logout_due = None
+        self._logging_out = True
         conn = self.conn
         assert conn is not None
         task = LogoutTask(itt=self._alloc_itt(), immediate=True, reason=1, internal=True)
@@ -1046,6 +1060,7 @@ class Session:
         return (
             self.state is State.FULL_FEATURE
             and self._logout_due is None
+            and not self._logging_out
             and self.conn is not None
             and self.conn.state is ConnectionState.FULL_FEATURE
         )
