@@ -160,3 +160,7 @@ class TaskManagementError(ISCSIError):
 
 class CommandCancelledError(ISCSIError):
     """The command was cancelled (session closed, task aborted) before the target answered."""
+
+
+class LoginProtocolError(ProtocolError, LoginError):
+    """A Login Response broke RFC 7143's rules (T and C both set, a wrong ISID or stage, ...)."""

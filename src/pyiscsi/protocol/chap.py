@@ -158,13 +158,18 @@ def decode_binary(text: str) -> bytes:
 
 @dataclass(slots=True, repr=False)
 class ChapCredentials:
-    """CHAP names and secrets; target_* set together enable mutual CHAP."""
+    """CHAP names and secrets; target_* set together enable mutual CHAP.
+
+    ``require_auth``: offer only CHAP and refuse a target that answers AuthMethod=None
+    (mutual CHAP always does).
+    """
 
     username: str
     secret: str
     target_username: str | None = None
     target_secret: str | None = None
     algorithms: tuple[ChapAlgorithm, ...] = DEFAULT_ALGORITHMS
+    require_auth: bool = False
 
     def __repr__(self) -> str:
         target_secret = None if self.target_secret is None else "***"
@@ -172,7 +177,8 @@ class ChapCredentials:
             f"ChapCredentials(username={self.username!r}, secret='***', "
             f"target_username={self.target_username!r}, "
             f"target_secret={target_secret!r}, "
-            f"algorithms=({', '.join(a.name for a in self.algorithms)}))"
+            f"algorithms=({', '.join(a.name for a in self.algorithms)}), "
+            f"require_auth={self.require_auth})"
         )
 
     __str__ = __repr__

@@ -541,6 +541,8 @@ class Negotiated:
     error_recovery_level: int = 0
     target_alias: str | None = None
     target_portal_group_tag: int | None = None
+    #: The TSIH the target assigned to the session in the final Login Response (0: none yet).
+    tsih: int = 0
 
     def as_keys(self) -> dict[str, str]:
         """The agreed values as key names and wire values, for display."""
