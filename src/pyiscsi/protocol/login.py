@@ -100,17 +100,16 @@ def parse_target_address(value: str) -> tuple[str, int, int | None]:
     if not sep:
         address = value
     else:
-        try:
-            tpgt = int(tag)
-        except ValueError:
-            raise errors.ProtocolError(f"bad portal group tag in TargetAddress {value!r}") from None
+        if not (tag.isascii() and tag.isdigit() and len(tag) <= 5 and int(tag) <= 0xFFFF):
+            raise errors.ProtocolError(f"bad portal group tag in TargetAddress {value[:300]!r}")
+        tpgt = int(tag)
     port = 3260
     if address.startswith("["):
         host, _, rest = address[1:].partition("]")
         if rest.startswith(":"):
             port_text = rest[1:]
         elif rest:
-            raise errors.ProtocolError(f"bad TargetAddress {value!r}")
+            raise errors.ProtocolError(f"bad TargetAddress {value[:300]!r}")
         else:
             port_text = ""
     elif address.count(":") == 1:
@@ -121,10 +120,10 @@ def parse_target_address(value: str) -> tuple[str, int, int | None]:
         if not (port_text.isascii() and port_text.isdigit() and len(port_text) <= 5) or not (
             0 < int(port_text) < 65536
         ):
-            raise errors.ProtocolError(f"bad port in TargetAddress {value!r}")
+            raise errors.ProtocolError(f"bad port in TargetAddress {value[:300]!r}")
         port = int(port_text)
     if not host:
-        raise errors.ProtocolError(f"empty host in TargetAddress {value!r}")
+        raise errors.ProtocolError(f"empty host in TargetAddress {value[:300]!r}")
     return host, port, tpgt
 
 
@@ -309,8 +308,10 @@ class Login:
                     )
                 self._auth_state = "verified"
                 return self._transit(response)
+            if method is None:
+                raise errors.AuthenticationError("target answered no AuthMethod to our CHAP offer")
             if method != "CHAP":
-                shown = method if method is None or len(method) <= 40 else method[:37] + "..."
+                shown = method if len(method) <= 40 else method[:37] + "..."
                 raise errors.AuthenticationError(f"target offered AuthMethod={shown}, not CHAP")
             if response.transit:
                 raise errors.AuthenticationError(

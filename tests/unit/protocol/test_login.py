@@ -529,7 +529,9 @@ def test_parse_target_address(value: str, expected: tuple[str, int, int | None])
 
 
 @pytest.mark.parametrize(
-    "value", ["host:0", "host:65536", "host:x", "[::1]x", ":3260", "host,tag", "[]:3260"]
+    "value",
+    ["host:0", "host:65536", "host:x", "[::1]x", ":3260", "host,tag", "[]:3260", "h,+1", "h, 1",
+     "h,1_0", "h,65536", "h," + "9" * 5000, "h,\u0661"],
 )
 def test_parse_target_address_errors(value: str) -> None:
     with pytest.raises(errors.ProtocolError, match="TargetAddress"):
