@@ -46,6 +46,8 @@ from fake_target import FakeTarget, TargetConfig  # noqa: E402
 from pyiscsi import errors  # noqa: E402
 from pyiscsi.protocol import pdu as P  # noqa: E402
 from pyiscsi.protocol.chap import ChapCredentials  # noqa: E402
+from pyiscsi.protocol.keys import OperationalSettings, decode_text  # noqa: E402
+from pyiscsi.protocol.login import LoginParameters  # noqa: E402
 from pyiscsi.protocol.session import (  # noqa: E402
     AsyncEvent,
     ConnectionFailed,
@@ -56,8 +58,6 @@ from pyiscsi.protocol.session import (  # noqa: E402
     TaskDone,
 )
 from pyiscsi.protocol.session import Session as Connection  # noqa: E402
-from pyiscsi.protocol.keys import OperationalSettings, decode_text  # noqa: E402
-from pyiscsi.protocol.login import LoginParameters  # noqa: E402
 from pyiscsi.protocol.tasks import ScsiTask, Task, TextTask  # noqa: E402
 from pyiscsi.protocol.text import parse_send_targets  # noqa: E402
 

@@ -12,8 +12,8 @@ from pyiscsi import errors
 from pyiscsi.config import SessionConfig
 from pyiscsi.protocol import pdu as P
 from pyiscsi.protocol.chap import ChapCredentials
-from pyiscsi.protocol.session import Session, TaskDone
 from pyiscsi.protocol.login import LoginParameters
+from pyiscsi.protocol.session import Session, TaskDone
 from pyiscsi.protocol.tasks import LoginTask
 
 INITIATOR = "iqn.2026-11.org.example:initiator"
