@@ -51,8 +51,23 @@ def run(size: int, depth: int, commands: int) -> float:
         for task in tasks:
             cmdsn += 1
             blob += P.encode_target_pdu(
-                P.DataIn(task.itt, P.NO_TAG, 0, True, False, False, False, True, 0,
-                         statsn, cmdsn, cmdsn + 128, 0, 0, 0),
+                P.DataIn(
+                    task.itt,
+                    P.NO_TAG,
+                    0,
+                    True,
+                    False,
+                    False,
+                    False,
+                    True,
+                    0,
+                    statsn,
+                    cmdsn,
+                    cmdsn + 128,
+                    0,
+                    0,
+                    0,
+                ),
                 payload,
             )
             statsn += 1
@@ -73,8 +88,10 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=200_000)
     args = parser.parse_args()
     figures = sorted(run(args.size, args.depth, args.commands // 3) for _ in range(3))
-    print(f"core: {figures[1]:.2f} us CPU per {args.size}-byte READ (median of 3; "
-          f"min {figures[0]:.2f}, max {figures[2]:.2f})")
+    print(
+        f"core: {figures[1]:.2f} us CPU per {args.size}-byte READ (median of 3; "
+        f"min {figures[0]:.2f}, max {figures[2]:.2f})"
+    )
 
 
 if __name__ == "__main__":
