@@ -433,6 +433,22 @@ def encode(
 _SCSI_COMMAND = struct.Struct(">BBBBIQIIII16s")
 
 
+def _segments(
+    header: bytes, data: Buffer, header_digest: bool, data_digest: bool
+) -> list[Buffer]:
+    """A packed BHS and its data as the buffers to write: digests and padding added."""
+    if header_digest:
+        header += _DIGEST.pack(crc32c(header))
+    dlen = len(data)
+    if not dlen:
+        return [header]
+    pad = _PAD[dlen & 3]
+    if data_digest:
+        digest = crc32c(pad, crc32c(data)) if pad else crc32c(data)
+        return [header, data, pad + _DIGEST.pack(digest)]
+    return [header, data, pad] if pad else [header, data]
+
+
 def encode_scsi_command(
     itt: int,
     lun: int,
@@ -461,15 +477,7 @@ def encode_scsi_command(
         expstatsn,
         cdb,
     )
-    if header_digest:
-        header += _DIGEST.pack(crc32c(header))
-    if not dlen:
-        return [header]
-    pad = _PAD[dlen & 3]
-    if data_digest:
-        digest = crc32c(pad, crc32c(data)) if pad else crc32c(data)
-        return [header, data, pad + _DIGEST.pack(digest)]
-    return [header, data, pad] if pad else [header, data]
+    return _segments(header, data, header_digest, data_digest)
 
 
 def encode_data_out(
@@ -502,15 +510,7 @@ def encode_data_out(
         buffer_offset,
         0,
     )
-    if header_digest:
-        header += _DIGEST.pack(crc32c(header))
-    if not dlen:
-        return [header]
-    pad = _PAD[dlen & 3]
-    if data_digest:
-        digest = crc32c(pad, crc32c(data)) if pad else crc32c(data)
-        return [header, data, pad + _DIGEST.pack(digest)]
-    return [header, data, pad] if pad else [header, data]
+    return _segments(header, data, header_digest, data_digest)
 
 
 # --------------------------------------------------------------------------------------------
