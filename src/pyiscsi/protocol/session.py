@@ -1061,12 +1061,12 @@ class Session:
     # ------------------------------------------------------------------ sending
 
     def _may_send(self) -> bool:
+        # in full feature phase the connection is too (a connection leaves it only by failing,
+        # which moves the session out of it in the same call)
         return (
             self.state is State.FULL_FEATURE
             and self._logout_due is None
             and not self._logging_out
-            and self.conn is not None
-            and self.conn.state is ConnectionState.FULL_FEATURE
         )
 
     def _window_open(self) -> bool:
