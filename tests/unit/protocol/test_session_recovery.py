@@ -1371,3 +1371,70 @@ def test_hooks_see_every_login_and_survive_the_reconnect() -> None:
     assert sent_types.count("ScsiCommand") == 2
     assert "LoginResponse" in received_types and "DataIn" in received_types
     assert len(wire_lengths) == len(sent_types)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_interleavings_with_timeouts_and_logout_requests(seed: int) -> None:
+    """As above, with command timeouts expiring (ABORT TASK) and the target asking for
+    logouts: each command still completes exactly once, a timed-out one with
+    ISCSITimeoutError, every other one with its data."""
+    rng = random.Random(1000 + seed)
+    link = start(
+        TargetConfig(hold_commands=True, cmd_window=rng.randint(1, 4)),
+        reconnect_timeout=None,
+        abort_timeout=1.0,
+    )
+    session, target = link.session, link.target
+    readable = pattern(32 * BLOCK_SIZE, seed)
+    target.disk[: len(readable)] = readable
+    tasks: list[ScsiTask] = []
+    now = 1.0
+    for _ in range(100):
+        state = state_of(session)
+        action = rng.random()
+        if action < 0.3:
+            task = read(rng.randrange(0, 30), rng.randint(1, 2))
+            if rng.random() < 0.4:
+                task.timeout = rng.choice([0.5, 1.5, 4.0])
+            tasks.append(session.submit_scsi(task, now=now))
+        elif action < 0.55 and state is State.FULL_FEATURE:
+            held = list(target.held)
+            for itt in rng.sample(held, rng.randint(0, len(held))):
+                target.complete_held(itt)
+        elif action < 0.6 and state is State.FULL_FEATURE:
+            target.async_message(1, params=(0, 0, rng.randint(1, 5)))
+        elif action < 0.65 and state is State.FULL_FEATURE:
+            link.lose(now)
+        elif action < 0.85:
+            now += rng.choice([0.1, 0.5, 1.0])
+        else:
+            due = session.next_timer()
+            if due is not None:
+                now = max(now, due)
+                link.advance(now, refuse=rng.random() < 0.2)
+        link.pump(now)
+        due = session.next_timer()
+        if due is not None and due <= now:
+            link.advance(now, refuse=False)
+            due = session.next_timer()
+        assert due is None or due > now
+    for _ in range(100):  # no more faults; time runs on until all is done
+        if all(t.done for t in tasks):
+            break
+        link.finish_held(now)
+        due = session.next_timer()
+        if due is not None:
+            now = max(now, due)
+            link.advance(now, refuse=False)
+    counts = link.done_count()
+    assert [counts[id(t)] for t in tasks] == [1] * len(tasks)
+    for task in tasks:
+        if task.timeout is not None and task.error is not None:
+            assert isinstance(task.error, errors.ISCSITimeoutError)
+            continue
+        assert task.error is None and task.status == 0
+        assert task.data_in is not None
+        start_byte = lba_of(task.cdb) * BLOCK_SIZE
+        assert bytes(task.data_in) == readable[start_byte : start_byte + len(task.data_in)]
+    assert real_violations(target) == []
+    assert session.tasks_in_flight == 0
