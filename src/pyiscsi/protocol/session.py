@@ -1183,6 +1183,7 @@ class Session:
     def _lost(self, error: errors.ISCSIError, now: float, ours: bool) -> None:
         """The connection is gone (``ours``: we closed it): recover, retry or fail."""
         conn = self.conn
+        logged_in = conn is not None and conn.state is ConnectionState.FULL_FEATURE
         if conn is not None:
             conn.close()
         if not ours and self._opened:
@@ -1199,7 +1200,8 @@ class Session:
             return
         self._hold_for_recovery(error)
         if state in (State.CONNECTING, State.LOGIN):
-            self._attempt_failed(error, now)
+            # lost while clearing unit attentions: logged in, so Time2Wait applies too
+            self._attempt_failed(error, now, self._take_time2wait() if logged_in else 0.0)
         else:
             self._start_recovery(error, now)
 
@@ -1289,15 +1291,20 @@ class Session:
             self._tasks[task.itt] = task
             self._waiting.append(task)
 
-    def _start_recovery(self, error: errors.ISCSIError, now: float) -> None:
+    def _take_time2wait(self) -> float:
+        """Seconds to wait after losing a logged-in connection (the target's last word)."""
         wait = self._time2wait if self._time2wait is not None else self.negotiated_time2wait
+        self._time2wait = None
+        return wait
+
+    def _start_recovery(self, error: errors.ISCSIError, now: float) -> None:
+        wait = self._take_time2wait()
         self.state = State.RECOVERY
         self.conn = None
         self._lost_reason = error
         self._attempts = 0
         timeout = self.policy.reconnect_timeout
         self._give_up_at = None if timeout is None else now + timeout
-        self._time2wait = None
         self._delay = 0.0
         self._retry_at = now + wait
         log.info("waiting %g s (Time2Wait) before logging in again", wait)
@@ -1308,7 +1315,7 @@ class Session:
         conn = self.conn
         return float(conn.negotiated.default_time2wait) if conn is not None else 0.0
 
-    def _attempt_failed(self, error: errors.ISCSIError, now: float) -> None:
+    def _attempt_failed(self, error: errors.ISCSIError, now: float, wait: float = 0.0) -> None:
         self.conn = None
         self.state = State.RECOVERY
         log.info("reconnect attempt %d to %s failed: %s", self._attempts, self.portal, error)
@@ -1321,8 +1328,9 @@ class Session:
             self._retry_at = now
             return
         self._delay = min(max(self._delay * 2, 0.25), _MAX_RETRY_DELAY)
+        delay = max(self._delay, wait)
         limit = self.policy.max_reconnects
-        out_of_time = self._give_up_at is not None and now + self._delay > self._give_up_at
+        out_of_time = self._give_up_at is not None and now + delay > self._give_up_at
         if out_of_time or (limit is not None and self._attempts >= limit):
             failure = errors.ISCSIConnectionError(
                 f"connection to {self.portal} lost and not re-established after "
@@ -1332,7 +1340,7 @@ class Session:
             self._fail_all(failure)
             self._set_closed(failure)
             return
-        self._retry_at = now + self._delay
+        self._retry_at = now + delay
 
     def _fail_all(self, error: errors.ISCSIError) -> None:
         """Fail every task not done (and forget the cancelled ones)."""

@@ -562,7 +562,7 @@ def test_a_second_loss_during_recovery(where: str) -> None:
         answer_held_tur(target, unit_attention=True)
         link.pump(now)
         assert [is_tur(cmd) for cmd in target.held.values()] == [True]  # asked again
-        lost, wait = now + 0.5, 0.25
+        lost, wait = now + 0.5, 2.0  # logged in: Time2Wait, not the backoff
         link.lose(lost)
     else:
         link.timer(now)
