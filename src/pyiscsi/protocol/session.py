@@ -321,7 +321,7 @@ class Session:
         self._login_task = login
         if self._open_task is not None and not self._opened:
             self._open_task.itt = login.itt
-        conn.login(login.itt, self.cmdsn)
+        self._guard(now, conn.login, login.itt, self.cmdsn)
         return conn
 
     def connection_lost(
@@ -350,7 +350,7 @@ class Session:
         if task.timeout is not None:
             self._add_deadline(task, now + task.timeout)
         if not self._waiting and self._may_send() and self._window_open():
-            self._start(task)
+            self._guard(now, self._start, task)
         else:
             self._waiting.append(task)
         return task
@@ -362,7 +362,7 @@ class Session:
             raise errors.LocalProtocolError("ping data longer than the target accepts in one PDU")
         task = NopTask(itt=self._alloc_itt(), immediate=True, data=data, sent_at=now)
         self._tasks[task.itt] = task
-        conn.send(P.NopOut(itt=task.itt, cmdsn=self.cmdsn, data=data))
+        self._guard(now, conn.send, P.NopOut(itt=task.itt, cmdsn=self.cmdsn, data=data))
         return task
 
     def task_management(
@@ -400,7 +400,7 @@ class Session:
             self._events.append(TaskDone(task))
             return task
         conn = self._check_usable()
-        self._send_tmf(conn, task, now)
+        self._guard(self._last_rx if now is None else now, self._send_tmf, conn, task, now)
         return task
 
     def _send_tmf(self, conn: Connection, task: TaskManagementTask, now: float | None) -> None:
@@ -429,7 +429,7 @@ class Session:
             )
         task = TextTask(itt=self._alloc_itt(), keys=pairs)
         self._tasks[task.itt] = task
-        self._send_text(conn, task)
+        self._guard(self._last_rx, self._send_text, conn, task)
         return task
 
     def _send_text(self, conn: Connection, task: TextTask) -> None:
@@ -455,9 +455,10 @@ class Session:
         if reason == 0:
             self.policy.recover = False
         self._logging_out = True
-        conn.send(
-            P.LogoutRequest(itt=task.itt, reason=reason, cid=self.params.cid, cmdsn=self.cmdsn)
+        request = P.LogoutRequest(
+            itt=task.itt, reason=reason, cid=self.params.cid, cmdsn=self.cmdsn
         )
+        self._guard(self._last_rx, conn.send, request)
         return task
 
     def cancel(self, task: ScsiTask, now: float | None = None) -> TaskManagementTask | None:
@@ -496,7 +497,7 @@ class Session:
             escalation=escalate,
         )
         assert self.conn is not None
-        self._send_tmf(self.conn, tmf, now)
+        self._guard(self._last_rx if now is None else now, self._send_tmf, self.conn, tmf, now)
         return tmf
 
     def close(self) -> None:
@@ -655,7 +656,7 @@ class Session:
 
     def _guard(self, now: float, method: Callable[..., None], *args: object) -> None:
         """Run ``method``: an ISCSIError drops the connection; any other exception is a bug of
-        ours and stops the session."""
+        ours (or of a hook) and stops the session.  Every input passes through here."""
         try:
             method(*args)
         except errors.LocalProtocolError as exc:  # the core misused itself

@@ -39,7 +39,7 @@ from pyiscsi.protocol.session import (
     State,
     TaskDone,
 )
-from pyiscsi.protocol.tasks import NopTask, ScsiTask, TaskManagementFunction
+from pyiscsi.protocol.tasks import NopTask, ScsiTask, Task, TaskManagementFunction
 
 INITIATOR = "iqn.2026-11.org.example:initiator"
 TARGET = "iqn.2026-11.org.example:disk"
@@ -1438,3 +1438,60 @@ def test_random_interleavings_with_timeouts_and_logout_requests(seed: int) -> No
         assert bytes(task.data_in) == readable[start_byte : start_byte + len(task.data_in)]
     assert real_violations(target) == []
     assert session.tasks_in_flight == 0
+
+
+CALLS = ["submit", "ping", "task_management", "text", "logout", "cancel", "re_login"]
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_a_hook_raising_in_a_call_stops_the_session_too(call: str) -> None:
+    """Calls into the core (not only received bytes and timers) enter the ERROR state on an
+    exception that is not an ISCSIError, instead of leaving a half-sent request behind."""
+    link = start(TargetConfig(hold_commands=True))
+    session = link.session
+    held = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    bad_type = {
+        "submit": P.ScsiCommand,
+        "ping": P.NopOut,
+        "task_management": P.TaskManagementRequest,
+        "text": P.TextRequest,
+        "logout": P.LogoutRequest,
+        "cancel": P.TaskManagementRequest,
+        "re_login": P.LoginRequest,
+    }[call]
+
+    def hook(pdu: P.OutgoingPdu) -> P.OutgoingPdu:
+        if isinstance(pdu, bad_type):
+            raise RuntimeError("a bug in a hook")
+        return pdu
+
+    session.hooks = Hooks(pdu=hook)
+    made: list[object] = []
+    if call == "submit":
+        made.append(session.submit_scsi(read(1, 1), now=2.0))
+    elif call == "ping":
+        made.append(session.ping(now=2.0))
+    elif call == "task_management":
+        made.append(session.task_management(TaskManagementFunction.LOGICAL_UNIT_RESET, now=2.0))
+    elif call == "text":
+        made.append(session.text_request([("SendTargets", "All")]))
+    elif call == "logout":
+        made.append(session.logout())
+    elif call == "cancel":
+        made.append(session.cancel(held, now=2.0))
+    else:
+        link.lose(2.0)
+        link.timer(4.0)  # connection_made -> the Login Request -> the hook
+    link.events += session.events()
+    assert state_of(session) is State.ERROR
+    (failure,) = [e.error for e in link.events if isinstance(e, ConnectionFailed)]
+    assert isinstance(failure, errors.InternalError) and "a bug in a hook" in str(failure)
+    counts = link.done_count()
+    for task in [held, *made]:
+        assert isinstance(task, Task) and task.done and counts[id(task)] == 1
+    if call != "cancel":
+        assert isinstance(held.error, errors.InternalError)
+    assert session.next_timer() is None
+    assert link.timer(100.0) == [] and link.lose(101.0) == []
+    assert link.opens == (2 if call == "re_login" else 1)
