@@ -1495,3 +1495,47 @@ def test_a_hook_raising_in_a_call_stops_the_session_too(call: str) -> None:
     assert session.next_timer() is None
     assert link.timer(100.0) == [] and link.lose(101.0) == []
     assert link.opens == (2 if call == "re_login" else 1)
+
+
+def test_endless_unit_attentions_after_a_re_login_do_not_hold_the_session() -> None:
+    link = start(unit_attention_lun=LUN0)
+    session, target = link.session, link.target
+    target.config.hold_commands = True
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    turs = 0
+    while state_of(session) is State.LOGIN:
+        answer_held_tur(target, unit_attention=True)
+        link.pump(4.0)
+        turs += 1
+        assert turs <= 100
+    assert state_of(session) is State.FULL_FEATURE
+    assert 2 <= turs <= 32  # a bound, not for ever
+    link.finish_held(4.0)
+    assert [is_tur(p) for p in commands_since(target, mark)] == [True] * turs + [False]
+    assert link.done_count()[id(task)] == 1 and task.error is None
+
+
+def test_a_unit_attention_tur_never_answered_ends_in_the_login_timeout() -> None:
+    link = start(unit_attention_lun=LUN0, login_timeout=5.0)
+    session, target = link.session, link.target
+    target.config.hold_commands = True
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    link.wait_and_reconnect(2.0, 2.0)
+    assert state_of(session) is State.LOGIN  # the TUR is held
+    assert session.next_timer() == 9.0  # the login timeout covers the unit attentions
+    new = link.timer(9.0)
+    (error,) = [e.error for e in new if isinstance(e, ConnectionFailed)]
+    assert isinstance(error, errors.ISCSITimeoutError)
+    assert state_of(session) is State.RECOVERY
+    assert session.next_timer() == 11.0  # logged in before: Time2Wait again
+    mark = len(target.received)
+    link.timer(11.0)
+    link.finish_held(11.0)
+    assert [is_tur(p) for p in commands_since(target, mark)] == [True, False]
+    assert link.done_count()[id(task)] == 1 and task.error is None
