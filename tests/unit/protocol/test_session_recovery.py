@@ -26,6 +26,7 @@ from fake_target import (
 )
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
+from pyiscsi.protocol.chap import ChapCredentials
 from pyiscsi.protocol.connection import Hooks
 from pyiscsi.protocol.keys import OperationalSettings
 from pyiscsi.protocol.login import LoginParameters
@@ -1539,3 +1540,60 @@ def test_a_unit_attention_tur_never_answered_ends_in_the_login_timeout() -> None
     link.finish_held(11.0)
     assert [is_tur(p) for p in commands_since(target, mark)] == [True, False]
     assert link.done_count()[id(task)] == 1 and task.error is None
+
+
+def chap_start(**policy: Any) -> Link:
+    config = TargetConfig(
+        hold_commands=True,
+        chap_user="alice",
+        chap_secret="alice-secret-1234",
+        mutual_user="disk",
+        mutual_secret="disk-secret-5678",
+    )
+    credentials = ChapCredentials("alice", "alice-secret-1234", "disk", "disk-secret-5678")
+    target = Target(config)
+    session = Session(
+        LoginParameters(INITIATOR, TARGET, isid=ISID),
+        credentials=credentials,
+        policy=RecoveryPolicy(recover=True, **policy),
+    )
+    link = Link(session, target)
+    opening = session.open(0.0)
+    link.pump(0.0)
+    assert opening.done and opening.error is None
+    return link
+
+
+def test_a_mutual_chap_session_authenticates_again_on_every_re_login() -> None:
+    link = chap_start()
+    session, target = link.session, link.target
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    link.wait_and_reconnect(2.0, 2.0)
+    link.finish_held(4.0)
+    assert link.done_count()[id(task)] == 1 and task.error is None
+    responses = [p for p in logins(target) if any(k == "CHAP_R" for k, _ in p.pairs)]
+    assert len(responses) == 2  # one CHAP response per login
+    assert all(dict(p.pairs)["CHAP_N"] == "alice" for p in responses)
+
+
+def test_no_command_goes_to_a_target_that_fails_mutual_chap_on_re_login() -> None:
+    link = chap_start(max_reconnects=2, reconnect_timeout=None)
+    session, target = link.session, link.target
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    target.config.impostor = True  # whoever answers now does not know the target's secret
+    mark = len(target.received)
+    link.timer(4.0)
+    assert state_of(session) is State.RECOVERY
+    due = session.next_timer()
+    assert due is not None
+    link.timer(due)
+    assert state_of(session) is State.CLOSED
+    assert commands_since(target, mark) == []
+    assert link.done_count()[id(task)] == 1
+    assert isinstance(task.error, errors.ISCSIConnectionError)
+    assert "after 2 attempt(s)" in str(task.error)
+    assert "disk-secret" not in str(task.error) and "alice-secret" not in str(task.error)
