@@ -719,6 +719,10 @@ class Session:
 
     def _window(self, expcmdsn: int, maxcmdsn: int) -> None:
         """Advance the CmdSN window from a target PDU."""
+        if expcmdsn == self.expcmdsn and maxcmdsn == self.maxcmdsn:
+            if self._waiting:
+                self._drain()
+            return
         # a window with MaxCmdSN < ExpCmdSN - 1 is invalid and ignored (RFC 7143 4.2.2.1)
         if ((maxcmdsn + 1 - expcmdsn) & SN_MASK) >= 0x80000000:
             return
@@ -1100,20 +1104,13 @@ class Session:
             if n.immediate_data:
                 immediate = out[: min(length, n.first_burst_length, n.max_xmit_data_segment_length)]
             first_burst_end = len(immediate) if n.initial_r2t else min(length, n.first_burst_length)
-        conn.send(
-            P.ScsiCommand(
-                itt=task.itt,
-                cdb=task.cdb,
-                lun=task.lun,
-                expected_data_transfer_length=length,
-                cmdsn=task.cmdsn,
-                read=task.data_in is not None and length > 0,
-                write=out is not None and length > 0,
-                final=first_burst_end == len(immediate),
-                attributes=task.attribute,
-                data=immediate,
-            )
+        flags = (
+            (0x80 if first_burst_end == len(immediate) else 0)  # F: no unsolicited Data-Out
+            | (0x40 if task.data_in is not None and length > 0 else 0)  # R
+            | (0x20 if out is not None and length > 0 else 0)  # W
+            | (task.attribute & 7)
         )
+        conn.send_scsi_command(task.itt, task.lun, flags, length, task.cmdsn, task.cdb, immediate)
         if first_burst_end > len(immediate):
             assert out is not None
             conn.send_data_out(task.itt, P.NO_TAG, task.lun, out, len(immediate), first_burst_end)
