@@ -321,7 +321,7 @@ class Session:
         self._login_task = login
         if self._open_task is not None and not self._opened:
             self._open_task.itt = login.itt
-        conn.login(login.itt, self.cmdsn)
+        self._guard(now, conn.login, login.itt, self.cmdsn)
         return conn
 
     def connection_lost(
@@ -350,7 +350,7 @@ class Session:
         if task.timeout is not None:
             self._add_deadline(task, now + task.timeout)
         if not self._waiting and self._may_send() and self._window_open():
-            self._start(task)
+            self._guard(now, self._start, task)
         else:
             self._waiting.append(task)
         return task
@@ -362,7 +362,7 @@ class Session:
             raise errors.LocalProtocolError("ping data longer than the target accepts in one PDU")
         task = NopTask(itt=self._alloc_itt(), immediate=True, data=data, sent_at=now)
         self._tasks[task.itt] = task
-        conn.send(P.NopOut(itt=task.itt, cmdsn=self.cmdsn, data=data))
+        self._guard(now, conn.send, P.NopOut(itt=task.itt, cmdsn=self.cmdsn, data=data))
         return task
 
     def task_management(
@@ -400,7 +400,7 @@ class Session:
             self._events.append(TaskDone(task))
             return task
         conn = self._check_usable()
-        self._send_tmf(conn, task, now)
+        self._guard(self._last_rx if now is None else now, self._send_tmf, conn, task, now)
         return task
 
     def _send_tmf(self, conn: Connection, task: TaskManagementTask, now: float | None) -> None:
@@ -429,7 +429,7 @@ class Session:
             )
         task = TextTask(itt=self._alloc_itt(), keys=pairs)
         self._tasks[task.itt] = task
-        self._send_text(conn, task)
+        self._guard(self._last_rx, self._send_text, conn, task)
         return task
 
     def _send_text(self, conn: Connection, task: TextTask) -> None:
@@ -455,9 +455,10 @@ class Session:
         if reason == 0:
             self.policy.recover = False
         self._logging_out = True
-        conn.send(
-            P.LogoutRequest(itt=task.itt, reason=reason, cid=self.params.cid, cmdsn=self.cmdsn)
+        request = P.LogoutRequest(
+            itt=task.itt, reason=reason, cid=self.params.cid, cmdsn=self.cmdsn
         )
+        self._guard(self._last_rx, conn.send, request)
         return task
 
     def cancel(self, task: ScsiTask, now: float | None = None) -> TaskManagementTask | None:
@@ -496,7 +497,7 @@ class Session:
             escalation=escalate,
         )
         assert self.conn is not None
-        self._send_tmf(self.conn, tmf, now)
+        self._guard(self._last_rx if now is None else now, self._send_tmf, self.conn, tmf, now)
         return tmf
 
     def close(self) -> None:
@@ -655,7 +656,7 @@ class Session:
 
     def _guard(self, now: float, method: Callable[..., None], *args: object) -> None:
         """Run ``method``: an ISCSIError drops the connection; any other exception is a bug of
-        ours and stops the session."""
+        ours (or of a hook) and stops the session.  Every input passes through here."""
         try:
             method(*args)
         except errors.LocalProtocolError as exc:  # the core misused itself
@@ -1180,6 +1181,7 @@ class Session:
     def _lost(self, error: errors.ISCSIError, now: float, ours: bool) -> None:
         """The connection is gone (``ours``: we closed it): recover, retry or fail."""
         conn = self.conn
+        logged_in = conn is not None and conn.state is ConnectionState.FULL_FEATURE
         if conn is not None:
             conn.close()
         if not ours and self._opened:
@@ -1196,7 +1198,8 @@ class Session:
             return
         self._hold_for_recovery(error)
         if state in (State.CONNECTING, State.LOGIN):
-            self._attempt_failed(error, now)
+            # lost while clearing unit attentions: logged in, so Time2Wait applies too
+            self._attempt_failed(error, now, self._take_time2wait() if logged_in else 0.0)
         else:
             self._start_recovery(error, now)
 
@@ -1286,15 +1289,20 @@ class Session:
             self._tasks[task.itt] = task
             self._waiting.append(task)
 
-    def _start_recovery(self, error: errors.ISCSIError, now: float) -> None:
+    def _take_time2wait(self) -> float:
+        """Seconds to wait after losing a logged-in connection (the target's last word)."""
         wait = self._time2wait if self._time2wait is not None else self.negotiated_time2wait
+        self._time2wait = None
+        return wait
+
+    def _start_recovery(self, error: errors.ISCSIError, now: float) -> None:
+        wait = self._take_time2wait()
         self.state = State.RECOVERY
         self.conn = None
         self._lost_reason = error
         self._attempts = 0
         timeout = self.policy.reconnect_timeout
         self._give_up_at = None if timeout is None else now + timeout
-        self._time2wait = None
         self._delay = 0.0
         self._retry_at = now + wait
         log.info("waiting %g s (Time2Wait) before logging in again", wait)
@@ -1305,7 +1313,7 @@ class Session:
         conn = self.conn
         return float(conn.negotiated.default_time2wait) if conn is not None else 0.0
 
-    def _attempt_failed(self, error: errors.ISCSIError, now: float) -> None:
+    def _attempt_failed(self, error: errors.ISCSIError, now: float, wait: float = 0.0) -> None:
         self.conn = None
         self.state = State.RECOVERY
         log.info("reconnect attempt %d to %s failed: %s", self._attempts, self.portal, error)
@@ -1318,8 +1326,9 @@ class Session:
             self._retry_at = now
             return
         self._delay = min(max(self._delay * 2, 0.25), _MAX_RETRY_DELAY)
+        delay = max(self._delay, wait)
         limit = self.policy.max_reconnects
-        out_of_time = self._give_up_at is not None and now + self._delay > self._give_up_at
+        out_of_time = self._give_up_at is not None and now + delay > self._give_up_at
         if out_of_time or (limit is not None and self._attempts >= limit):
             failure = errors.ISCSIConnectionError(
                 f"connection to {self.portal} lost and not re-established after "
@@ -1329,7 +1338,7 @@ class Session:
             self._fail_all(failure)
             self._set_closed(failure)
             return
-        self._retry_at = now + self._delay
+        self._retry_at = now + delay
 
     def _fail_all(self, error: errors.ISCSIError) -> None:
         """Fail every task not done (and forget the cancelled ones)."""
