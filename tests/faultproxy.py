@@ -14,7 +14,12 @@ Faults, each at a byte offset of one direction of one connection:
 
 - ``drop``: forward the bytes before ``at``, then close both sides;
 - ``stall``: forward the bytes before ``at``, then nothing more in that direction until
-  :meth:`FaultProxy.release` (the other direction keeps flowing);
+  :meth:`FaultProxy.release` (the other direction keeps flowing); nothing more is read either,
+  so TCP pushes back on the sender;
+- ``hold``: the same, but the proxy reads on (and parses: :meth:`FaultProxy.seen` shows what
+  was sent meanwhile) and forwards everything held at once on release;
+- ``remove``: forward nothing of the ``length`` bytes from ``at`` (say, one whole PDU:
+  ``Fault("remove", UP, pdu.start, pdu.length)``);
 - ``corrupt``: flip every bit of the byte at ``at``.
 
 Faults come from ``plan`` (connection number -> faults, set before the connection opens) or from
@@ -74,6 +79,8 @@ class PduSeen:
     data_offset: int
     """Stream offset of the first byte of its data segment."""
     bhs: bytes
+    length: int
+    """Of the whole PDU in bytes, digests and padding included."""
 
     @property
     def opcode(self) -> int:
@@ -102,9 +109,11 @@ class PduSeen:
 class Fault:
     """``kind`` at byte ``at`` of ``direction`` (see the module docstring)."""
 
-    kind: Literal["drop", "stall", "corrupt"]
+    kind: Literal["drop", "stall", "hold", "remove", "corrupt"]
     direction: str
     at: int
+    length: int = 0
+    """Of ``remove``: how many bytes."""
 
 
 @dataclass(slots=True)
@@ -152,7 +161,9 @@ class _Parser:
         dlen = int.from_bytes(bhs[5:8], "big")
         hd = 4 if header_digest else 0
         self.skip = ahs + hd + dlen + (-dlen % 4) + (4 if data_digest and dlen else 0)
-        seen = PduSeen(conn.number, self.direction, start, start + _BHS + ahs + hd, bhs)
+        seen = PduSeen(
+            conn.number, self.direction, start, start + _BHS + ahs + hd, bhs, _BHS + self.skip
+        )
         opcode = seen.opcode
         if (
             opcode == Opcode.LOGIN_RESPONSE
@@ -369,7 +380,7 @@ class FaultProxy:
         writer: asyncio.StreamWriter,
     ) -> None:
         parser = _Parser(self, conn, direction)
-        pos = 0
+        pos = 0  # stream offset of the next byte read
         try:
             while True:
                 chunk = await reader.read(_CHUNK)
@@ -377,24 +388,66 @@ class FaultProxy:
                     break
                 data = bytearray(chunk)
                 parser.feed(data)
-                end = pos + len(data)
-                done = 0  # bytes of data already forwarded
-                while (fault := self._next_fault(conn, direction, end)) is not None:
-                    cut = max(fault.at - pos, done)
-                    if fault.kind == "corrupt":
-                        data[cut] ^= 0xFF
-                        continue
-                    writer.write(data[done:cut])
-                    await writer.drain()
-                    done = cut
-                    if fault.kind == "drop":
-                        return
-                    self.stalled.set()
-                    await conn.release.wait()
-                writer.write(data[done:])
-                await writer.drain()
-                pos = end
+                forwarded = await self._forward(conn, direction, data, pos, reader, writer, parser)
+                if forwarded < 0:
+                    return
+                pos += forwarded
         except (OSError, asyncio.IncompleteReadError):
             pass
         finally:
             self._close(conn)
+
+    async def _forward(
+        self,
+        conn: _Conn,
+        direction: str,
+        data: bytearray,
+        start: int,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        parser: _Parser,
+    ) -> int:
+        """Forward ``data`` (stream offset ``start``) with the faults due in it; return how
+        many bytes were read in all (a hold reads on), or -1 once the connection is cut."""
+        done = 0  # bytes of data already forwarded
+        while (fault := self._next_fault(conn, direction, start + len(data))) is not None:
+            cut = max(fault.at - start, done)
+            if fault.kind == "corrupt":
+                data[cut] ^= 0xFF
+                continue
+            writer.write(data[done:cut])
+            await writer.drain()
+            done = cut
+            if fault.kind == "drop":
+                return -1
+            if fault.kind == "remove":
+                removed = min(fault.length, len(data) - cut)
+                done = cut + removed
+                if removed < fault.length:  # the rest is in what follows
+                    rest = Fault("remove", direction, start + done, fault.length - removed)
+                    conn.faults.append(rest)
+                continue
+            self.stalled.set()
+            if fault.kind == "stall":
+                await conn.release.wait()
+                continue
+            # hold: read (and parse) on, forward it all on release
+            release = asyncio.ensure_future(conn.release.wait())
+            try:
+                while not release.done():
+                    read = asyncio.ensure_future(reader.read(_CHUNK))
+                    await asyncio.wait({read, release}, return_when=asyncio.FIRST_COMPLETED)
+                    if not read.done():
+                        read.cancel()
+                        break
+                    more = read.result()
+                    if not more:
+                        writer.write(data[done:])
+                        return -1
+                    parser.feed(more)
+                    data += more
+            finally:
+                release.cancel()
+        writer.write(data[done:])
+        await writer.drain()
+        return len(data)
