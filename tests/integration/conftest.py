@@ -11,7 +11,6 @@ after the test; configure it with ``add_target``, ``set_target_param``, ``add_ac
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,7 +51,3 @@ def tgtd_factory(tmp_path: Path) -> Iterator[TgtdFactory]:
             return stack.enter_context(_start(daemon))
 
         yield factory
-
-
-# Tests of core bugs not fixed yet (each fails today); run them with PYISCSI_PENDING=1.
-collect_ignore = [] if os.environ.get("PYISCSI_PENDING") else ["test_faults_pending.py"]

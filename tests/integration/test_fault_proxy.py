@@ -8,13 +8,14 @@ planned did happen. Random points come from fixed seeds.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from _blocks import BLOCK, check_blocks, read_all, write_all
-from _targets import INITIATOR, run_async
+from _targets import INITIATOR, run_async, test_unit_ready
 
 import pyiscsi
 from faultproxy import DOWN, UP, Fault, FaultProxy, Opcode, PduSeen
@@ -34,6 +35,8 @@ def daemon() -> Iterator[Tgtd]:
         t.add_target(2, DIGEST, {1: 16 * MiB})
         t.set_target_param(2, "HeaderDigest", "CRC32C")
         t.set_target_param(2, "DataDigest", "CRC32C")
+        for tid in (1, 2):  # reconnect at once (tgtd's default is 2 s)
+            t.set_target_param(tid, "DefaultTime2Wait", 0)
         yield t
 
 
@@ -48,7 +51,11 @@ def url(proxy: FaultProxy, iqn: str) -> str:
 
 
 def connect(proxy: FaultProxy, iqn: str = PLAIN, **options: Any) -> Any:
-    return pyiscsi.connect(url(proxy, iqn), initiator_name=INITIATOR, **options)
+    """A session through the proxy; DefaultTime2Wait 0 (with the target's): no wait before
+    a reconnect."""
+    return pyiscsi.connect(
+        url(proxy, iqn), initiator_name=INITIATOR, default_time2wait=0, **options
+    )
 
 
 @run_async
@@ -112,9 +119,7 @@ async def test_corruption_with_digests_is_detected_and_recovered(
         assert (s.parameters["HeaderDigest"], s.parameters["DataDigest"]) == ("CRC32C", "CRC32C")
         await write_all(s, EXTENTS, 1)
         proxy.rule = rule  # type: ignore[assignment]
-        # all reads submitted at once: a command submitted between the failure and the end of
-        # the connection gets the DigestError raw (a core bug: test_faults_pending.py)
-        bad = await read_all(s, EXTENTS, 1, parallel=len(EXTENTS))
+        bad = await read_all(s, EXTENTS, 1)
         assert hit, "no Data-In was corrupted"
         assert bad == []  # the corrupt PDU never reached the caller's result
         assert s.reconnects == 1  # DigestError -> connection dropped -> reconnect
@@ -134,6 +139,44 @@ async def test_corruption_without_digests_reaches_the_caller(proxy: FaultProxy) 
         assert hit
         assert len(bad) == 1 and bad[0].endswith("corrupt, expected pass 1"), bad
         assert s.reconnects == 0
+
+
+@run_async
+async def test_command_submitted_after_a_failure_waits_for_the_reconnect(
+    proxy: FaultProxy,
+) -> None:
+    """A command submitted after the core found an error (here a header digest mismatch) but
+    before the transport's connection_lost (a later loop turn) waits for the reconnect; it
+    got the DigestError itself before the core split (e5751ef).
+
+    Deterministic: the answers to two TEST UNIT READYs reach the initiator in one
+    segment, the second one's header corrupt. The first command completes; its waiter runs
+    before connection_lost and submits a third command at once.
+    """
+    proxy.digests = (True, True)
+    async with connect(proxy, DIGEST, header_digest="crc32c", data_digest="crc32c") as s:
+        responses: list[PduSeen] = []
+
+        def rule(pdu: PduSeen) -> Fault | None:
+            if pdu.direction != DOWN or pdu.opcode != Opcode.SCSI_RESPONSE:
+                return None
+            responses.append(pdu)
+            if len(responses) == 1:
+                return Fault("hold", DOWN, pdu.start)  # until the second is here too
+            if len(responses) == 2:
+                return Fault("corrupt", DOWN, pdu.start + 24)  # its StatSN
+            return None
+
+        proxy.rule = rule
+        first = s.submit(test_unit_ready())
+        second = s.submit(test_unit_ready())
+        await asyncio.to_thread(proxy.wait_for, lambda: len(responses) >= 2)
+        proxy.release()
+        assert (await first).status == 0
+        third = await s.execute(test_unit_ready())  # submitted before connection_lost
+        assert third.status == 0
+        assert (await second).status == 0
+        assert s.reconnects == 1
 
 
 @run_async

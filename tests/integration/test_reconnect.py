@@ -79,6 +79,8 @@ def target(daemon: Tgtd) -> Iterator[Target]:
     tid = next(_tids)
     iqn = f"iqn.2024-01.org.pyiscsi:reconnect{tid}"
     daemon.add_target(tid, iqn, {1: 64 * MiB})
+    # reconnect at once (tgtd's default is 2 s; the agreed value is the larger offer)
+    daemon.set_target_param(tid, "DefaultTime2Wait", 0)
     yield Target(daemon, tid, iqn)
     with contextlib.suppress(TgtdError):
         daemon.delete_target(tid)
@@ -117,7 +119,7 @@ def hold_replies(s: pyiscsi.Session) -> Callable[[], None]:
 
 @run_async
 async def test_reconnect_in_flight_reads_complete(target: Target) -> None:
-    async with pyiscsi.connect(target.url) as s:
+    async with pyiscsi.connect(target.url, default_time2wait=0) as s:
         data = await fill(s)
         reads = start_reads(s)
         drops = await asyncio.to_thread(target.drop)
@@ -167,7 +169,7 @@ def hold_answers_after(proxy: FaultProxy, conn: int, count: int) -> set[int]:
 async def test_reconnect_resends_commands_the_target_had_not_answered(target: Target) -> None:
     with FaultProxy(target.daemon.host, target.daemon.port) as proxy:
         url = target.url.replace(target.daemon.portal, f"127.0.0.1:{proxy.port}")
-        async with pyiscsi.connect(url) as s:
+        async with pyiscsi.connect(url, default_time2wait=0) as s:
             data = await fill(s)
             for conn in (0, 1):  # twice: a second drop, a second reconnect
                 earlier = len(reads_sent(proxy, conn))  # (re-sent ones, on connection 1)
@@ -205,7 +207,7 @@ async def test_reconnect_resends_commands_the_target_had_not_answered(target: Ta
 
 @run_async
 async def test_without_reconnect_in_flight_commands_fail(target: Target) -> None:
-    async with pyiscsi.connect(target.url, reconnect=False) as s:
+    async with pyiscsi.connect(target.url, reconnect=False, default_time2wait=0) as s:
         data = await fill(s)
         resume = hold_replies(s)
         reads = start_reads(s)
@@ -225,7 +227,7 @@ async def test_without_reconnect_in_flight_commands_fail(target: Target) -> None
 
 @run_async
 async def test_without_reconnect_the_session_stays_down(target: Target) -> None:
-    async with pyiscsi.connect(target.url, reconnect=False) as s:
+    async with pyiscsi.connect(target.url, reconnect=False, default_time2wait=0) as s:
         await fill(s)
         resume = hold_replies(s)
         reads = start_reads(s)
@@ -241,7 +243,7 @@ async def test_without_reconnect_the_session_stays_down(target: Target) -> None:
 
 @run_async
 async def test_reconnect_gives_up_when_the_target_is_gone(target: Target) -> None:
-    s = await pyiscsi.connect(target.url, reconnect_timeout=1.0)
+    s = await pyiscsi.connect(target.url, reconnect_timeout=1.0, default_time2wait=0)
     try:
         await fill(s)
         resume = hold_replies(s)

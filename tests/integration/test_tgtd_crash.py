@@ -86,7 +86,9 @@ def backing_file_problems(daemon: Tgtd, pass_id: int) -> list[str]:
 
 @run_async
 async def test_kill9_during_writes_loses_nothing(daemon: Tgtd) -> None:
-    async with pyiscsi.connect(daemon.url(IQN, 1), initiator_name=INITIATOR) as s:
+    async with pyiscsi.connect(
+        daemon.url(IQN, 1), initiator_name=INITIATOR, default_time2wait=0
+    ) as s:
         await write_all(s, EXTENTS, 1)
 
         def writer(lba: int, count: int) -> Callable[[], Awaitable[None]]:
@@ -101,7 +103,9 @@ async def test_kill9_during_writes_loses_nothing(daemon: Tgtd) -> None:
 
 @run_async
 async def test_kill9_during_reads_loses_nothing(daemon: Tgtd) -> None:
-    async with pyiscsi.connect(daemon.url(IQN, 1), initiator_name=INITIATOR) as s:
+    async with pyiscsi.connect(
+        daemon.url(IQN, 1), initiator_name=INITIATOR, default_time2wait=0
+    ) as s:
         await write_all(s, EXTENTS, 3)
 
         def reader(lba: int, count: int) -> Callable[[], Awaitable[list[str]]]:
@@ -119,7 +123,9 @@ async def test_kill9_during_reads_loses_nothing(daemon: Tgtd) -> None:
 
 @run_async
 async def test_target_that_never_returns_fails_clearly_without_spinning(daemon: Tgtd) -> None:
-    s = await pyiscsi.connect(daemon.url(IQN, 1), initiator_name=INITIATOR, reconnect_timeout=2.0)
+    s = await pyiscsi.connect(
+        daemon.url(IQN, 1), initiator_name=INITIATOR, default_time2wait=0, reconnect_timeout=2.0
+    )
     try:
         await write_all(s, EXTENTS[:4], 1)
         await crash_then_restart(daemon, restart=False)

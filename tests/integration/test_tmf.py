@@ -54,7 +54,8 @@ def daemon() -> Iterator[Tgtd]:
 
 @pytest.fixture(scope="module")
 def url(daemon: Tgtd) -> str:
-    return TargetFactory(daemon).new("tmf", size=DISK)[1]
+    # DefaultTime2Wait 0: the reconnect after tgtd drops an aborted read starts at once
+    return TargetFactory(daemon).new("tmf", size=DISK, params={"DefaultTime2Wait": 0})[1]
 
 
 @pytest.fixture
@@ -190,7 +191,7 @@ async def test_abort_task_in_flight(daemon: Tgtd, url: str, proxy: FaultProxy) -
     # and surely finds the read running. What tgtd 1.0.85 then does: it closes the connection
     # without answering either (see the top). pyiscsi reports the abort as not answered and,
     # recovering, runs the read again on the new connection.
-    async with _session(_via(proxy, daemon, url)) as s:
+    async with _session(_via(proxy, daemon, url), default_time2wait=0) as s:
         data = await _write_region(s, "abort-running")
         before = _aborts_found(daemon)
         _hold_first_read(proxy)
@@ -222,7 +223,7 @@ async def test_timed_out_read_leaves_the_caller_buffer_alone(
 ) -> None:
     # The READ is held in the proxy until its ABORT TASK has followed it: tgtd gets both at
     # once, with the read already running (tgtd then drops the connection, see the top).
-    async with _session(_via(proxy, daemon, url)) as s:
+    async with _session(_via(proxy, daemon, url), default_time2wait=0) as s:
         data = await _write_region(s, "timed-out-read")
         blocks = BIG // BLOCK
 
