@@ -15,13 +15,14 @@ import asyncio
 import collections
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from _blocks import blocks, check_blocks
 from _targets import INITIATOR, run_async
 
 import pyiscsi
+from pyiscsi.protocol.pdu import DataIn, IncomingPdu, ScsiResponse
 from tgt import Tgtd
 
 SESSIONS = 64
@@ -52,9 +53,25 @@ def daemon() -> Iterator[Tgtd]:
 
 @run_async
 async def test_64_sessions_32_deep_verified(daemon: Tgtd) -> None:
+    # what the target answered, per session, as the core decoded it (receive_hook)
+    statuses: collections.Counter[int] = collections.Counter()
+
+    def counter(sid: int) -> Callable[[IncomingPdu], None]:
+        def hook(pdu: IncomingPdu) -> None:
+            if isinstance(pdu, ScsiResponse) or (isinstance(pdu, DataIn) and pdu.has_status):
+                statuses[sid] += 1
+
+        return hook
+
     sessions = await asyncio.gather(
-        *(pyiscsi.connect(daemon.url(IQN, 1), initiator_name=INITIATOR) for _ in range(SESSIONS))
+        *(
+            pyiscsi.connect(daemon.url(IQN, 1), initiator_name=INITIATOR, receive_hook=counter(i))
+            for i in range(SESSIONS)
+        )
     )
+    for s in sessions:
+        await s.block_size()  # READ CAPACITY(16) once now, not by 32 workers at once
+    at_login = statuses.copy()  # (the TEST UNIT READYs of the logins, READ CAPACITY)
     # per worker: commands submitted, and completions counted by command (write 2*seq, read
     # 2*seq+1): each must come back once, in order, so a counter per worker says it all
     submitted: collections.Counter[tuple[int, int]] = collections.Counter()
@@ -128,6 +145,10 @@ async def test_64_sessions_32_deep_verified(daemon: Tgtd) -> None:
     assert bad == []
     assert wrong == []  # none doubled or out of turn
     assert completed == submitted  # none lost
+    # and on the wire: one status from the target per command, no more, no less
+    for sid in range(SESSIONS):
+        ours = sum(n for (i, _), n in completed.items() if i == sid)
+        assert statuses[sid] - at_login[sid] == ours, sid
     assert len(submitted) == SESSIONS * DEPTH
     assert all(s.reconnects == 0 for s in sessions)
     assert samples["end"] - samples["start"] < RSS_GROWTH_LIMIT, samples
