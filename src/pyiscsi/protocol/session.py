@@ -87,6 +87,8 @@ log = logging.getLogger("pyiscsi.session")
 _MAX_REDIRECTS = 5
 _MAX_UNIT_ATTENTIONS = 16
 _MAX_RETRY_DELAY = 10.0
+_ANNOUNCED_DROP_WITHIN = 60.0  # seconds an announced connection drop is expected within
+_MAX_CDB = 260  # 16 bytes in the BHS and up to 244 in an Extended CDB AHS
 _TUR = bytes(6)
 _CHECK_CONDITION = 0x02
 _TASK_ABORTED = 0x40
@@ -218,6 +220,8 @@ class Session:
         self._give_up_at: float | None = None
         self._delay = 0.0
         self._time2wait: float | None = None  # what the target last asked us to wait
+        self._time2wait_until = 0.0  # an Async Message's Time2Wait holds until then
+        self._agreed_time2wait = 0  # DefaultTime2Wait of the last login
         self._lost_reason: errors.ISCSIError | None = None
         self._logout_due: float | None = None  # the target asked for a logout by then
         self._logging_out = False  # a Logout Request is out: no command follows it
@@ -345,6 +349,8 @@ class Session:
         self._check_accepts_commands()
         if task.data_out is not None and task.data_in is not None:
             raise errors.LocalProtocolError("bidirectional commands are not supported")
+        if not 1 <= len(task.cdb) <= _MAX_CDB:
+            raise errors.LocalProtocolError(f"a CDB is 1 to {_MAX_CDB} bytes, not {len(task.cdb)}")
         task.itt = self._alloc_itt()
         self._tasks[task.itt] = task
         if task.timeout is not None:
@@ -495,6 +501,7 @@ class Session:
             lun=task.lun,
             referenced=task,
             escalation=escalate,
+            internal=escalate,  # the session's own: nobody waits for it
         )
         assert self.conn is not None
         self._guard(self._last_rx if now is None else now, self._send_tmf, self.conn, tmf, now)
@@ -617,6 +624,7 @@ class Session:
                 function=TaskManagementFunction.LOGICAL_UNIT_RESET,
                 lun=task.lun,
                 escalation=True,
+                internal=True,
             )
             self._send_tmf(self.conn, reset, now)
         else:
@@ -747,6 +755,7 @@ class Session:
         else:
             self.expcmdsn = self.maxcmdsn = pdu.expcmdsn
         self.tsih = conn.tsih
+        self._agreed_time2wait = conn.negotiated.default_time2wait
         login = self._login_task
         self._login_task = None
         if login is not None:
@@ -975,6 +984,8 @@ class Session:
             if victim is None:
                 continue
             if victim in self._waiting:
+                if tmf.escalation:
+                    continue  # our own reset for a stuck command: what was not sent goes on
                 self._waiting.remove(victim)  # never sent: it must not go out later
             if victim.done:
                 if self._tasks.get(victim.itt) is victim:
@@ -1022,6 +1033,8 @@ class Session:
         elif event in (_ASYNC_DROP_CONNECTION, _ASYNC_DROP_ALL):
             log.warning("target will drop the connection (Time2Wait %d s)", pdu.parameter2)
             self._time2wait = float(pdu.parameter2)
+            # for the drop it announces, not for a loss long after
+            self._time2wait_until = self._last_rx + _ANNOUNCED_DROP_WITHIN
         else:
             log.info("target sent asynchronous event %d", event)
         self._events.append(AsyncEvent(pdu))
@@ -1185,7 +1198,10 @@ class Session:
         if conn is not None:
             conn.close()
         if not ours and self._opened:
-            log.warning("connection to %s lost: %s", self.portal, error)
+            if self.state is State.FULL_FEATURE:
+                log.warning("connection to %s lost: %s", self.portal, error)
+            else:
+                log.info("connection to %s lost: %s", self.portal, error)
         state = self.state
         self._ping = None
         self._login_task = None
@@ -1199,7 +1215,7 @@ class Session:
         self._hold_for_recovery(error)
         if state in (State.CONNECTING, State.LOGIN):
             # lost while clearing unit attentions: logged in, so Time2Wait applies too
-            self._attempt_failed(error, now, self._take_time2wait() if logged_in else 0.0)
+            self._attempt_failed(error, now, self._take_time2wait(now) if logged_in else 0.0)
         else:
             self._start_recovery(error, now)
 
@@ -1269,9 +1285,12 @@ class Session:
         held: list[ScsiTask] = []
         others: list[Task] = []
         for task in self._tasks.values():
-            if task.done or task.internal:
+            if task.done:
                 continue
-            if isinstance(task, ScsiTask):
+            if task.internal:  # the session's own (TURs, escalation): over with the link
+                task.done = True
+                task.error = error
+            elif isinstance(task, ScsiTask):
                 held.append(task)
             else:
                 others.append(task)
@@ -1289,14 +1308,17 @@ class Session:
             self._tasks[task.itt] = task
             self._waiting.append(task)
 
-    def _take_time2wait(self) -> float:
+    def _take_time2wait(self, now: float) -> float:
         """Seconds to wait after losing a logged-in connection (the target's last word)."""
-        wait = self._time2wait if self._time2wait is not None else self.negotiated_time2wait
+        wait = self._time2wait
+        if wait is None or (self._time2wait_until and now > self._time2wait_until):
+            wait = self.negotiated_time2wait
         self._time2wait = None
+        self._time2wait_until = 0.0
         return wait
 
     def _start_recovery(self, error: errors.ISCSIError, now: float) -> None:
-        wait = self._take_time2wait()
+        wait = self._take_time2wait(now)
         self.state = State.RECOVERY
         self.conn = None
         self._lost_reason = error
@@ -1310,8 +1332,7 @@ class Session:
     @property
     def negotiated_time2wait(self) -> float:
         """DefaultTime2Wait agreed at the last login (seconds)."""
-        conn = self.conn
-        return float(conn.negotiated.default_time2wait) if conn is not None else 0.0
+        return float(self._agreed_time2wait)
 
     def _attempt_failed(self, error: errors.ISCSIError, now: float, wait: float = 0.0) -> None:
         self.conn = None

@@ -40,7 +40,13 @@ from pyiscsi.protocol.session import (
     State,
     TaskDone,
 )
-from pyiscsi.protocol.tasks import NopTask, ScsiTask, Task, TaskManagementFunction
+from pyiscsi.protocol.tasks import (
+    NopTask,
+    ScsiTask,
+    Task,
+    TaskManagementFunction,
+    TaskManagementTask,
+)
 
 INITIATOR = "iqn.2026-11.org.example:initiator"
 TARGET = "iqn.2026-11.org.example:disk"
@@ -1065,12 +1071,14 @@ def test_a_completion_racing_the_abort_leaves_the_callers_buffer_alone() -> None
     session.submit_scsi(slow, now=1.0)
     link.pump(1.0)
     session.handle_timer(4.0)  # the ABORT TASK is on its way ...
+    (abort,) = [t for t in session._tasks.values() if isinstance(t, TaskManagementTask)]
     target.complete_held()  # ... as the target answers the command
     new = link.pump(4.0)
     assert slow.error is not None and "aborted" in str(slow.error)
     assert bytes(callers) == bytes(BLOCK_SIZE)  # the late data went elsewhere
-    (abort,) = [e.task for e in new if isinstance(e, TaskDone) and e.task is not slow]
-    assert isinstance(abort.error, errors.TaskManagementError)  # "task does not exist"
+    assert abort.done and isinstance(abort.error, errors.TaskManagementError)  # no such task
+    # the session's own abort: no event for it
+    assert [e.task for e in new if isinstance(e, TaskDone) and e.task is not slow] == []
     assert tmf_functions(target) == [ABORT]
     assert session.next_timer() is None
     assert state_of(session) is State.FULL_FEATURE and session.tasks_in_flight == 0
@@ -1088,7 +1096,7 @@ def test_a_loss_during_the_escalation_ends_it() -> None:
     session.submit_scsi(other, now=1.0)
     link.pump(1.0)
     link.timer(4.0)  # ABORT TASK sent (and lost)
-    escalation = [t for t in session.unfinished() if not isinstance(t, ScsiTask)]
+    escalation = [t for t in session._tasks.values() if isinstance(t, TaskManagementTask)]
     assert len(escalation) == 1
     link.lose(5.0)
     assert isinstance(escalation[0].error, errors.ISCSIConnectionError)
@@ -1598,3 +1606,49 @@ def test_no_command_goes_to_a_target_that_fails_mutual_chap_on_re_login() -> Non
     assert isinstance(task.error, errors.ISCSIConnectionError)
     assert "after 2 attempt(s)" in str(task.error)
     assert "disk-secret" not in str(task.error) and "alice-secret" not in str(task.error)
+
+
+# ------------------------------------------------------------ review regressions
+
+
+def test_an_announced_drop_long_past_does_not_set_the_wait() -> None:
+    """An Async Message's Time2Wait is for the drop it announces, not a loss an hour later."""
+    link = start()
+    session, target = link.session, link.target
+    target.async_message(2, params=(0, 30, 0))
+    link.pump(1.0)
+    link.lose(3600.0)
+    assert session.next_timer() == 3600.0 + session.negotiated_time2wait
+
+
+def test_the_core_refuses_a_cdb_it_cannot_send() -> None:
+    link = start()
+    with pytest.raises(errors.LocalProtocolError, match="a CDB is 1 to 260 bytes"):
+        link.session.submit_scsi(ScsiTask(cdb=bytes(261)))
+    assert state_of(link.session) is State.FULL_FEATURE
+
+
+def test_an_escalation_reset_leaves_queued_commands_alone() -> None:
+    """The LUN RESET the session sends for a stuck command ends what the target had; the
+    commands still waiting behind the CmdSN window go out afterwards."""
+    link = start(TargetConfig(hold_commands=True, cmd_window=1), abort_timeout=2.0)
+    session, target = link.session, link.target
+    stuck = read(0, 1)
+    stuck.timeout = 3.0
+    queued = read(1, 1)
+    session.hooks = Hooks(
+        pdu=lambda pdu: None
+        if isinstance(pdu, P.TaskManagementRequest)
+        and pdu.function == TaskManagementFunction.ABORT_TASK
+        else pdu
+    )
+    session.submit_scsi(stuck, now=1.0)
+    session.submit_scsi(queued, now=1.0)
+    link.pump(1.0)
+    link.timer(4.0)  # the ABORT TASK is lost
+    link.timer(6.0)  # LOGICAL UNIT RESET: the target ends the stuck command
+    assert "aborted" in str(stuck.error)
+    assert not queued.done
+    target.complete_held()
+    link.pump(7.0)
+    assert queued.done and queued.error is None
