@@ -1,7 +1,5 @@
 """SCSI.Read12: READ (12) (SBC-4 READ (12) command)."""
 
-
-
 from pyiscsi.conformance import checks
 from pyiscsi.conformance.device import Device, LunInfo
 from pyiscsi.scsi.cdb import Read12

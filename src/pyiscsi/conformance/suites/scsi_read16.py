@@ -1,7 +1,5 @@
 """SCSI.Read16: READ (16) (SBC-4 READ (16) command)."""
 
-
-
 from pyiscsi.conformance import checks
 from pyiscsi.conformance.device import Device, LunInfo
 from pyiscsi.scsi.cdb import Read16
