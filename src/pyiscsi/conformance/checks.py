@@ -95,6 +95,16 @@ def pattern(blocks: int, block_size: int) -> bytes:
     return os.urandom(blocks * block_size)
 
 
+def clear_unit_attentions(sd: Device, tries: int = 8) -> None:
+    """TEST UNIT READY until no UNIT ATTENTION is reported (a reset leaves one per nexus)."""
+    from pyiscsi.scsi.cdb import TestUnitReady
+
+    for _ in range(tries):
+        r = sd.run(TestUnitReady().encode())
+        if not (r.status == 2 and r.sense is not None and int(r.sense.key) == 0x6):
+            return
+
+
 def dpofua_supported(sd: Device) -> bool:
     """DPOFUA of the mode parameter header's DEVICE-SPECIFIC PARAMETER (SBC-4 6.5.1)."""
     r = sd.run(ModeSense6(page_code=0x3F, allocation_length=255).encode(), data_in=255)
