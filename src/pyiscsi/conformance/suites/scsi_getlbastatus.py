@@ -15,8 +15,8 @@ SUITE = "GetLBAStatus"
 def test_Simple(sd: Device, lun: LunInfo) -> None:
     """GET LBA STATUS at LBA 0 and at the last LBA is GOOD and its first descriptor starts
     at the LBA asked for (SBC-4 GET LBA STATUS: "the first LBA status descriptor shall
-    contain the STARTING LOGICAL BLOCK ADDRESS")."""
-    lun.require_thin()
+    contain the STARTING LOGICAL BLOCK ADDRESS"). Run on fully provisioned LUs too, as
+    libiscsi does, when the target implements the command."""
     for lba in (0, lun.num_blocks - 1):
         r = checks.ok(sd, lun, GetLbaStatus(starting_lba=lba, allocation_length=24))
         status = parse_get_lba_status(r.data)
@@ -27,8 +27,7 @@ def test_Simple(sd: Device, lun: LunInfo) -> None:
 
 def test_BeyondEol(sd: Device, lun: LunInfo) -> None:
     """GET LBA STATUS at an LBA past the end is LOGICAL BLOCK ADDRESS OUT OF RANGE (SBC-4
-    GET LBA STATUS)."""
-    lun.require_thin()
+    GET LBA STATUS). Run on fully provisioned LUs too, as libiscsi does."""
     for lba in (lun.num_blocks, lun.num_blocks + 1, (1 << 63), (1 << 64) - 1):
         checks.err(sd, lun, GetLbaStatus(starting_lba=lba, allocation_length=24),
                    LBA_OUT_OF_RANGE)  # fmt: skip

@@ -3,6 +3,7 @@
 
 import pytest
 
+from pyiscsi.conformance import checks
 from pyiscsi.conformance.device import Device, IscsiDevice, LunInfo
 from pyiscsi.conformance.prhelp import (
     KEY_1,
@@ -75,12 +76,18 @@ def _access(sd: Device, sd2: IscsiDevice, lun: LunInfo, pr_type: int) -> None:
 
 def _ownership(sd: Device, sd2: IscsiDevice, pr_type: int) -> None:
     """The holder unregisters: a WE/EA/RO reservation is released; an all-registrants one
-    stays with the remaining registrant (SPC-5 5.14.11.2.1, 5.14.10)."""
+    stays with the remaining registrant (SPC-5 5.14.11.2.1, 5.14.10).
+
+    SPC-5 5.14.11.2.1 also makes the target report UNIT ATTENTION, RESERVATIONS RELEASED
+    (2Ah/04h) to the other registrants; that is taken as what it is, not as a failure.
+    libiscsi 1.19's test fails on that unit attention (tgtd sends it, as it must).
+    """
     try:
         register(sd, KEY_1)
         register(sd2, KEY_2)
         prout(sd, Out.RESERVE, KEY_1, 0, pr_type)
         register(sd, 0)
+        checks.clear_unit_attentions(sd2)
         held = read_reservation(sd2)
         if pr_type in (7, 8):
             if held.type != pr_type:
