@@ -42,7 +42,7 @@ SENSE_LENGTH = 252
 #: interface_id, dxfer_direction, cmd_len, mx_sb_len, iovec_count, dxfer_len, dxferp, cmdp,
 #: sbp, timeout, flags, pack_id, usr_ptr, status, masked_status, msg_status, sb_len_wr,
 #: host_status, driver_status, resid, duration, info
-SG_IO_HDR_FORMAT = "@iiBBHIPPPIIiPBBBBHHiII"
+SG_IO_HDR_FORMAT = "@iiBBHIPPPIIiPBBBBHHiII0P"  # 0P: the tail padding of the C struct
 SG_IO_HDR_SIZE = struct.calcsize(SG_IO_HDR_FORMAT)
 
 
