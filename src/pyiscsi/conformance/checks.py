@@ -28,6 +28,8 @@ from pyiscsi.conformance.device import (
     Result,
     expect_good,
     expect_sense,
+    expect_status,
+    is_not_implemented,
     skip_if_not_implemented,
 )
 from pyiscsi.scsi.cdb import ModeSense6, ReportSupportedOperationCodes
@@ -36,12 +38,21 @@ from pyiscsi.scsi.mode import parse_mode_sense6
 from pyiscsi.scsi.reports import parse_supported_operation_codes_one
 
 __all__ = [
+    "Result",
+    "clear_unit_attentions",
     "dpofua_supported",
     "err",
+    "expect_good",
+    "expect_sense",
+    "expect_status",
+    "is_not_implemented",
     "label",
+    "lengths",
     "ok",
     "pattern",
     "run",
+    "skip_if_not_implemented",
+    "usage_data",
 ]
 
 Sense = tuple[int, int, int | None]

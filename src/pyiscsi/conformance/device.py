@@ -100,15 +100,11 @@ class Device:
 
     initiator_name: str = ""
 
-    def execute(
-        self, cdb: bytes, *, data_out: bytes | None = None, data_in: int = 0
-    ) -> Result:
+    def execute(self, cdb: bytes, *, data_out: bytes | None = None, data_in: int = 0) -> Result:
         """Run ``cdb``; return its result whatever its status."""
         raise NotImplementedError
 
-    def run(
-        self, cdb: bytes, *, data_out: bytes | None = None, data_in: int = 0
-    ) -> Result:
+    def run(self, cdb: bytes, *, data_out: bytes | None = None, data_in: int = 0) -> Result:
         """:meth:`execute` with the command and its outcome logged (shown with ``-V``)."""
         result = self.execute(cdb, data_out=data_out, data_in=data_in)
         log.info("%s [%s] -> %s", _command_name(cdb), cdb.hex(), describe(result))
@@ -125,9 +121,7 @@ class IscsiDevice(Device):
         self.session = session
         self.initiator_name = initiator_name
 
-    def execute(
-        self, cdb: bytes, *, data_out: bytes | None = None, data_in: int = 0
-    ) -> Result:
+    def execute(self, cdb: bytes, *, data_out: bytes | None = None, data_in: int = 0) -> Result:
         r = self.session.execute(cdb, data_out=data_out, data_in=data_in or None, check=False)
         sense = r.sense
         if sense is None and r.sense_data:
@@ -170,9 +164,7 @@ def expect_status(result: Result, wanted: int, what: str) -> Result:
     return result
 
 
-def expect_sense(
-    result: Result, what: str, *wanted: tuple[int, int, int | None]
-) -> Result:
+def expect_sense(result: Result, what: str, *wanted: tuple[int, int, int | None]) -> Result:
     """Fail unless ``result`` is CHECK CONDITION with one of the ``wanted`` sense codes."""
     if result.status == CHECK_CONDITION and any(_sense_matches(result.sense, w) for w in wanted):
         return result

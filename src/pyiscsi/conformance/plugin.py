@@ -96,17 +96,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--iscsi-url", default=None, help="iscsi://... URL of the LUN, or /dev/sgN")
     group.addoption("--iscsi-url2", default=None, help="a second URL of the LUN (multipath)")
     group.addoption("--iscsi-initiator", default=DEFAULT_INITIATOR, help="initiator name")
-    group.addoption(
-        "--iscsi-initiator2", default=DEFAULT_INITIATOR_2, help="second initiator name"
-    )
+    group.addoption("--iscsi-initiator2", default=DEFAULT_INITIATOR_2, help="second initiator name")
     group.addoption("--iscsi-dataloss", action="store_true", help="allow destructive tests")
     group.addoption("--iscsi-sanitize", action="store_true", help="allow SANITIZE tests")
     group.addoption(
         "--iscsi-test", action="append", default=[], help="FAMILY[.SUITE[.TEST]] selection"
     )
-    group.addoption(
-        "--iscsi-timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per test"
-    )
+    group.addoption("--iscsi-timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per test")
     group.addoption("--iscsi-list", action="store_true", help="collect the names only")
 
 
@@ -364,4 +360,3 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     )
     for line in lines:
         terminalreporter.write_line(line)
-

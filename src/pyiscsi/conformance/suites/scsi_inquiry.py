@@ -117,3 +117,10 @@ def test_VersionDescriptors(sd: Device, lun: LunInfo) -> None:
         pytest.skip("no version descriptors")
     if not any(0x04C0 <= d <= 0x04FF or 0x0600 <= d <= 0x061F for d in descriptors):
         _fail(f"no SBC version descriptor in {[hex(d) for d in descriptors]}")
+
+
+def test_VPDPageCodesSorted(sd: Device, lun: LunInfo) -> None:
+    """The Supported VPD Pages list is in ascending order with no duplicates (SPC-5
+    7.7.13: "in ascending order"). libiscsi 1.20 test."""
+    if lun.vpd_pages != sorted(set(lun.vpd_pages)):
+        _fail(f"Supported VPD Pages not strictly ascending: {[hex(p) for p in lun.vpd_pages]}")
