@@ -142,6 +142,9 @@ def item_name(item: pytest.Item, sg: bool = False) -> TestName | None:
         test = str(marker.args[0])
     else:
         test = getattr(item, "originalname", item.name).removeprefix("test_")
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        test += f"[{callspec.id}]"
     if sg and family == "SCSI" and item.get_closest_marker("iscsi_only") is None:
         family = "LINUX"
     return TestName(family, suite, test)

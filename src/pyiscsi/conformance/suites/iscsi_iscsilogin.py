@@ -1,0 +1,111 @@
+"""iSCSI.iSCSILogin: login negotiation, pyiscsi's own suite (RFC 7143 6 text negotiation,
+13 login/text keys). Tests marked "hook" change the login PDUs with the pdu_hook and are
+skipped on a pyiscsi without it."""
+
+import pytest
+
+import pyiscsi
+from pyiscsi.conformance.hooks import connect_hooked
+from pyiscsi.conformance.plugin import TargetOptions
+from pyiscsi.errors import NegotiationError
+from pyiscsi.protocol import pdu
+
+FAMILY = "iSCSI"
+SUITE = "iSCSILogin"
+pytestmark = pytest.mark.iscsi_only
+
+
+def _offer_only(target: TargetOptions, key: str, option: str) -> None:
+    try:
+        s = target.connect(**{option: "crc32c"})
+    except NegotiationError as exc:
+        if "answered" in str(exc) and "None" in str(exc):
+            pytest.fail(f"offered {key}=CRC32C only, the target answered {key}=None ({exc})",
+                        pytrace=False)  # fmt: skip
+        return  # refused (Reject): allowed
+    except pyiscsi.LoginError:
+        return  # refused: allowed
+    try:
+        if s.parameters.get(key) != "CRC32C":
+            pytest.fail(f"{key}: agreed {s.parameters.get(key)!r} after offering CRC32C only",
+                        pytrace=False)  # fmt: skip
+    finally:
+        s.close()
+
+
+def test_HeaderDigestCRC32COnly(target: TargetOptions) -> None:
+    """Offered HeaderDigest=CRC32C only, the target answers CRC32C or Reject, never None
+    (RFC 7143 6.2.1 list negotiation: "the responder MUST ... select the first value it
+    supports from the offered list ... or Reject"). tgtd 1.0.85 answers None."""
+    _offer_only(target, "HeaderDigest", "header_digest")
+
+
+def test_DataDigestCRC32COnly(target: TargetOptions) -> None:
+    """Offered DataDigest=CRC32C only, the target answers CRC32C or Reject, never None
+    (RFC 7143 6.2.1). tgtd 1.0.85 answers None."""
+    _offer_only(target, "DataDigest", "data_digest")
+
+
+def _text_edit(
+    edit: dict[str, str | None], dup: str | None = None
+) -> tuple[object, dict[str, bool]]:
+    """A pdu_hook that rewrites (or with None drops) keys of the first login request that
+    has them, and its state (``done`` once it changed a PDU)."""
+    state = {"done": False}
+
+    def hook(p: object) -> object:
+        if state["done"] or not isinstance(p, pdu.LoginRequest):
+            return p
+        pairs = [kv for kv in bytes(p.data).split(b"\x00") if kv]
+        keys = [kv.split(b"=", 1)[0].decode() for kv in pairs]
+        if not any(k in keys for k in edit) and dup not in keys:
+            return p
+        out = []
+        for kv, k in zip(pairs, keys, strict=True):
+            if k in edit:
+                if edit[k] is None:
+                    continue
+                kv = f"{k}={edit[k]}".encode()
+            out.append(kv)
+            if k == dup:
+                out.append(kv)
+        p.data = b"\x00".join(out) + b"\x00"
+        state["done"] = True
+        return p
+
+    return hook, state
+
+
+def _must_fail(target: TargetOptions, edited: tuple[object, dict[str, bool]], what: str) -> None:
+    hook, state = edited
+    try:
+        s = connect_hooked(target, pdu_hook=hook)
+    except pyiscsi.LoginError as exc:
+        if not state["done"]:
+            pytest.skip(f"{what}: the login requests had no such key to change")
+        if exc.status_class not in (0, 2):
+            pytest.fail(f"{what}: expected an initiator error (class 2), got {exc}",
+                        pytrace=False)  # fmt: skip
+        return
+    s.close()
+    if not state["done"]:
+        pytest.skip(f"{what}: the login requests had no such key to change")
+    pytest.fail(f"{what}: the login succeeded", pytrace=False)
+
+
+def test_KeySentTwice(target: TargetOptions) -> None:
+    """A login request that sends InitiatorName twice is refused with an initiator error
+    (RFC 7143 6.1: a key sent more than once in a negotiation is a protocol error). hook"""
+    _must_fail(target, _text_edit({}, dup="InitiatorName"), "InitiatorName sent twice")
+
+
+def test_NoInitiatorName(target: TargetOptions) -> None:
+    """A leading login request without InitiatorName is refused, status 0207h MISSING
+    PARAMETER or another initiator error (RFC 7143 13.1: InitiatorName MUST be sent in the
+    first login request). hook"""
+    _must_fail(target, _text_edit({"InitiatorName": None}), "no InitiatorName")
+
+
+def test_SessionTypeBogus(target: TargetOptions) -> None:
+    """SessionType=Bogus is refused (RFC 7143 13.21: Discovery or Normal). hook"""
+    _must_fail(target, _text_edit({"SessionType": "Bogus"}), "SessionType=Bogus")
