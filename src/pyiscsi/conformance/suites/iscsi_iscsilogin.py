@@ -2,10 +2,12 @@
 13 login/text keys). Tests marked "hook" change the login PDUs with the pdu_hook and are
 skipped on a pyiscsi without it."""
 
+import asyncio
+
 import pytest
 
 import pyiscsi
-from pyiscsi.conformance.hooks import connect_hooked
+from pyiscsi.conformance.hooks import connect_hooked, hooks_supported
 from pyiscsi.conformance.plugin import TargetOptions
 from pyiscsi.errors import NegotiationError
 from pyiscsi.protocol import pdu
@@ -13,6 +15,7 @@ from pyiscsi.protocol import pdu
 FAMILY = "iSCSI"
 SUITE = "iSCSILogin"
 pytestmark = pytest.mark.iscsi_only
+WAIT = 3.0
 
 
 def _offer_only(target: TargetOptions, key: str, option: str) -> None:
@@ -109,3 +112,42 @@ def test_NoInitiatorName(target: TargetOptions) -> None:
 def test_SessionTypeBogus(target: TargetOptions) -> None:
     """SessionType=Bogus is refused (RFC 7143 13.21: Discovery or Normal). hook"""
     _must_fail(target, _text_edit({"SessionType": "Bogus"}), "SessionType=Bogus")
+
+
+def test_DiscoveryMaxCmdSN(target: TargetOptions) -> None:
+    """In a discovery session the target opens the CmdSN window for non-immediate Text
+    Requests: four SendTargets sent non-immediate, each with the next CmdSN, are all answered
+    (RFC 7143 4.2.2.1: MaxCmdSN is raised as commands are done; a request past MaxCmdSN is
+    dropped). pyiscsi sends Text Requests immediate because tgtd 1.0.85 never raises
+    MaxCmdSN in a discovery session; this test turns them back into non-immediate ones
+    with the pdu_hook. hook"""
+    if not hooks_supported("pdu_hook"):
+        pytest.skip("needs pyiscsi's pdu_hook (not in this pyiscsi)")
+    url = pyiscsi.parse_url(target.url or "")
+    state = {"first": -1, "count": 0}
+
+    def hook(p: object) -> object:
+        if isinstance(p, pdu.TextRequest):
+            if state["first"] < 0:
+                state["first"] = p.cmdsn
+            p.immediate = False
+            p.cmdsn = (state["first"] + state["count"]) & 0xFFFFFFFF
+            state["count"] += 1
+        return p
+
+    async def body() -> None:
+        async with pyiscsi.open_discovery(
+            None, host=url.host, port=url.port, user=url.user, password=url.password,
+            initiator_name=target.initiator_name, login_timeout=target.timeout, pdu_hook=hook,
+        ) as d:  # fmt: skip
+            for i in range(4):
+                try:
+                    await asyncio.wait_for(d.send_targets(), WAIT)
+                except TimeoutError:
+                    pytest.fail(
+                        f"SendTargets #{i + 1} (non-immediate) unanswered: MaxCmdSN was not "
+                        "raised in the discovery session",
+                        pytrace=False,
+                    )
+
+    asyncio.run(body())
