@@ -39,6 +39,7 @@ KNOWN_DIFFERENCES = {
     "ProutReserve.OwnershipEARO": "libiscsi fails on the RESERVATIONS RELEASED unit attention",
     "ProutReserve.OwnershipWERO": "libiscsi fails on the RESERVATIONS RELEASED unit attention",
     "Reserve6.2Initiators": "libiscsi fails on a unit attention left by an earlier reset",
+    "iSCSIdatasn.iSCSIDataSnInvalid": "ours needs the pdu_hook (skipped until the core has it)",
 }
 
 

@@ -56,6 +56,11 @@ def test_2Initiators(sd: Device, sd2: IscsiDevice, lun: LunInfo) -> None:
     RESERVE (6) and TEST UNIT READY, and RELEASE (6) from it is GOOD but releases nothing;
     after the holder releases, the other can reserve (SPC-2 7.21, 7.17: "a RELEASE from an
     initiator that holds no reservation ... GOOD, the reservation is not released").
+
+    Every test here starts on a fresh login, so no unit attention from an earlier test is
+    pending (SAM-5 5.14: a unit attention is reported once to each I_T nexus). libiscsi 1.19
+    keeps its nexuses for the whole run and fails this test on tgtd on a leftover UNIT
+    ATTENTION, POWER ON, RESET (29h/00h) from an earlier reset test.
     """
     _reserve(sd)
     expect_status(sd2.run(Reserve6().encode()), RESERVATION_CONFLICT, "RESERVE(6) from the 2nd")
