@@ -9,6 +9,7 @@ KNOWN_DIFFERENCES, which the README tabulates and the tests' docstrings explain.
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -189,3 +190,18 @@ def test_iscsi_suite_names_the_known_tgtd_deviations(tgtd: Tgtd, tmp_path: Path)
     for name in ("iSCSICHAP.Simple", "iSCSICHAP.Invalid", "iSCSICHAP.Algorithm[md5]",
                  "iSCSINop.Simple"):  # fmt: skip
         assert list(cases[f"iSCSI.{name}"]) == [], name
+
+
+def test_a_target_that_never_answers_fails_each_test(tmp_path: Path) -> None:
+    with socket.socket() as listener:  # accepts the TCP connection, never answers the login
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        url = f"iscsi://127.0.0.1:{port}/iqn.2024-01.org.pyiscsi:silent/1"
+        tests = "SCSI.TestUnitReady,SCSI.Inquiry.Standard"
+        done = iscsi_test("-n", "--timeout=1", f"--test={tests}", url, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "2 tests: 0 passed, 0 failed, 0 skipped, 2 errors" in done.stdout
+    assert "ERROR SCSI.TestUnitReady.Simple: " in done.stdout
+    assert "did not complete in 1 s" in done.stdout
+    assert "Traceback" not in done.stderr
