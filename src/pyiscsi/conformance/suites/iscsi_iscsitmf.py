@@ -106,3 +106,54 @@ def test_TargetWarmReset(sd: Device, target: TargetOptions) -> None:
         if exc.response == 5:
             pytest.skip("TARGET WARM RESET is not supported by the target (response 5)")
         pytest.fail(f"TARGET WARM RESET: {exc}", pytrace=False)
+
+
+def _simple_tmf(sd: Device, name: str, what: str, *ok: int) -> None:
+    from pyiscsi.conformance.device import IscsiDevice
+
+    assert isinstance(sd, IscsiDevice)
+    try:
+        getattr(sd.session, name)()
+    except pyiscsi.TaskManagementError as exc:
+        if exc.response == 5:
+            pytest.skip(f"{what} is not supported by the target (response 5)")
+        if exc.response not in ok:
+            pytest.fail(f"{what}: {exc}", pytrace=False)
+    r = sd.run(TestUnitReady().encode())
+    if r.status not in (0, 2):
+        pytest.fail(f"TEST UNIT READY after {what}: status {r.status:#x}", pytrace=False)
+
+
+def test_AbortTaskSet(sd: Device) -> None:
+    """ABORT TASK SET with nothing in flight answers FUNCTION COMPLETE and the session goes
+    on (RFC 7143 11.5.1; SAM-5 7.3). pyiscsi's own test."""
+    _simple_tmf(sd, "abort_task_set", "ABORT TASK SET")
+
+
+def test_ClearTaskSet(sd: Device) -> None:
+    """CLEAR TASK SET answers FUNCTION COMPLETE, or not supported (SKIP) (RFC 7143 11.5.1;
+    SAM-5 7.5). pyiscsi's own test."""
+    _simple_tmf(sd, "clear_task_set", "CLEAR TASK SET")
+
+
+def test_ClearACA(sd: Device) -> None:
+    """CLEAR ACA with no ACA condition answers FUNCTION COMPLETE or not supported (SKIP)
+    (RFC 7143 11.5.1; SAM-5 7.4). pyiscsi's own test."""
+    _simple_tmf(sd, "clear_aca", "CLEAR ACA")
+
+
+def test_TargetColdReset(sd: Device) -> None:
+    """TARGET COLD RESET answers FUNCTION COMPLETE (the target then drops every connection)
+    or not supported (SKIP) (RFC 7143 11.5.1: "the target ... MUST ... terminate all of its
+    TCP connections to all initiators"). pyiscsi's own test."""
+    from pyiscsi.conformance.device import IscsiDevice
+
+    assert isinstance(sd, IscsiDevice)
+    try:
+        sd.session.target_cold_reset()
+    except pyiscsi.TaskManagementError as exc:
+        if exc.response == 5:
+            pytest.skip("TARGET COLD RESET is not supported by the target (response 5)")
+        pytest.fail(f"TARGET COLD RESET: {exc}", pytrace=False)
+    except pyiscsi.ISCSIConnectionError:
+        pass  # the connection went away with the reset, as it may
