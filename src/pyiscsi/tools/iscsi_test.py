@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pyiscsi.tools import common
+from pyiscsi.url import parse_url
 
 PROG = "iscsi-test"
 DEFAULT_XML = "iscsi-test-results.xml"
@@ -193,6 +194,9 @@ def _main(argv: Sequence[str] | None) -> int:
         raise common.UsageError("--timeout must be positive")
     if not args.list and not args.url:
         raise common.UsageError("give the URL of the LUN to test (or -l to list the tests)")
+    for url in (args.url, args.url2):
+        if url and not url.startswith("/dev/"):
+            parse_url(url)  # a bad URL is one line on stderr, not an error in every test
     pytest = _import_pytest()
     with tempfile.TemporaryDirectory(prefix="iscsi-test-") as tmp:
         ini = Path(tmp) / "pytest.ini"

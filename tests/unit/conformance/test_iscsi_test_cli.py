@@ -79,3 +79,11 @@ def test_bad_command_lines(argv: list[str], message: str) -> None:
         assert iscsi_test.main(argv) == 2
     line = err.getvalue().strip()
     assert line.startswith("iscsi-test: ") and message in line and "\n" not in line
+
+
+def test_a_bad_url_is_one_line() -> None:
+    err = io.StringIO()
+    with redirect_stderr(err):
+        assert iscsi_test.main(["-t", "SCSI.TestUnitReady", "iscsi://127.0.0.1/"]) == 10
+    line = err.getvalue().strip()
+    assert line.startswith("iscsi-test: ") and "\n" not in line
