@@ -40,7 +40,6 @@ KNOWN_DIFFERENCES = {
     "ProutReserve.OwnershipEARO": "libiscsi fails on the RESERVATIONS RELEASED unit attention",
     "ProutReserve.OwnershipWERO": "libiscsi fails on the RESERVATIONS RELEASED unit attention",
     "Reserve6.2Initiators": "libiscsi fails on a unit attention left by an earlier reset",
-    "iSCSIdatasn.iSCSIDataSnInvalid": "ours needs the pdu_hook (skipped until the core has it)",
 }
 
 
@@ -170,10 +169,14 @@ def test_verdicts_match_libiscsi(conformance_tgtd: Tgtd, tmp_path: Path) -> None
 
 def test_iscsi_suite_names_the_known_tgtd_deviations(tgtd: Tgtd, tmp_path: Path) -> None:
     # tests/tgt.py lists them: CHAP_A=7 read as SHA-1, HeaderDigest=None answered to an offer
-    # of CRC32C only, TARGET WARM RESET unsupported (MaxCmdSN in discovery needs the pdu_hook)
+    # of CRC32C only, MaxCmdSN never raised in a discovery session, TARGET WARM RESET
+    # unsupported; and a key sent twice accepted, wrong DataSNs accepted
     url = tgtd.url(CHAP_IQN, 1, CHAP_USER, CHAP_PASSWORD)
     xml = tmp_path / "iscsi.xml"
-    tests = "iSCSI.iSCSILogin,iSCSI.iSCSICHAP,iSCSI.iSCSITMF.TargetWarmReset,iSCSI.iSCSINop"
+    tests = (
+        "iSCSI.iSCSILogin,iSCSI.iSCSICHAP,iSCSI.iSCSITMF.TargetWarmReset,iSCSI.iSCSINop,"
+        "iSCSI.iSCSIdatasn,iSCSI.iSCSIcmdsn,iSCSI.iSCSINegotiation"
+    )
     done = iscsi_test("--dataloss", f"--test={tests}", f"--junit-xml={xml}", url, cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     cases = junit_cases(xml)
@@ -187,8 +190,13 @@ def test_iscsi_suite_names_the_known_tgtd_deviations(tgtd: Tgtd, tmp_path: Path)
     assert "answered DataDigest=None" in message("iSCSILogin.DataDigestCRC32COnly", "failure")
     assert "CHAP with sha-256 only" in message("iSCSICHAP.Algorithm[sha-256]", "failure")
     assert "not supported" in message("iSCSITMF.TargetWarmReset", "skipped")
+    assert "MaxCmdSN not raised" in message("iSCSILogin.DiscoveryMaxCmdSN", "failure")
+    assert "the login succeeded" in message("iSCSILogin.KeySentTwice", "failure")
+    assert "GOOD" in message("iSCSIdatasn.iSCSIDataSnInvalid", "failure")
     for name in ("iSCSICHAP.Simple", "iSCSICHAP.Invalid", "iSCSICHAP.Algorithm[md5]",
-                 "iSCSINop.Simple"):  # fmt: skip
+                 "iSCSINop.Simple", "iSCSIcmdsn.iSCSICmdSnTooHigh", "iSCSIcmdsn.iSCSICmdSnTooLow",
+                 "iSCSILogin.NoInitiatorName", "iSCSINegotiation.MaxBurstLength",
+                 "iSCSINegotiation.ImmediateData"):  # fmt: skip
         assert list(cases[f"iSCSI.{name}"]) == [], name
 
 

@@ -43,7 +43,10 @@ def _answers(target: TargetOptions, option: str, value: object) -> dict[str, str
                 if sep:
                     seen[key] = val
 
-    connect_hooked(target, receive_hook=on_receive, **{option: value}).close()
+    options: dict[str, object] = {option: value}
+    if option == "max_burst_length":  # FirstBurstLength may not exceed it
+        options["first_burst_length"] = value
+    connect_hooked(target, receive_hook=on_receive, **options).close()
     return seen
 
 
