@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tgt
-from tgt import CHAP_IQN, CHAP_PASSWORD, CHAP_USER, Tgtd
+from tgt import CHAP_IQN, CHAP_PASSWORD, CHAP_USER, Tgtd, TgtdFactory
 
 pytestmark = [pytest.mark.integration]
 
@@ -213,3 +213,16 @@ def test_a_target_that_never_answers_fails_each_test(tmp_path: Path) -> None:
     assert "ERROR SCSI.TestUnitReady.Simple: " in done.stdout
     assert "did not complete in 1 s" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_buffer_offsets_past_the_data_bring_tgtd_down(
+    tgtd_factory: TgtdFactory, tmp_path: Path
+) -> None:
+    # a tgtd 1.0.85 bug the iSCSISession suite found: Data-Out buffer offsets shifted past the
+    # end of the command's data are answered GOOD, then tgtd is gone (its own daemon here)
+    daemon = tgtd_factory()
+    daemon.add_target(1, IQN_OURS, {1: LUN_SIZE})
+    test = "iSCSI.iSCSISession.BufferOffsetInvalid"
+    done = iscsi_test("--dataloss", f"--test={test}", "-s", daemon.url(IQN_OURS, 1), cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"FAIL {test}: the target no longer takes logins after Data-Out PDUs" in done.stdout

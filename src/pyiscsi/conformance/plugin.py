@@ -8,7 +8,7 @@ Loaded by the runner (``-p pyiscsi.conformance.plugin``). What it adds to pytest
 - each item's libiscsi name (module ``FAMILY`` and ``SUITE``, function ``test_<Test>`` or the
   ``iscsi_name`` marker), selection by it, and JUnit ``classname`` FAMILY.Suite / ``name`` Test;
 - markers ``dataloss`` and ``sanitize`` (skipped without the option), ``iscsi_only`` (skipped on
-  SG_IO);
+  SG_IO), ``disruptive`` (malformed PDUs: run after every other test);
 - fixtures ``sd`` (a fresh login per test), ``sd2`` (a second I_T nexus, as the second
   initiator name), ``connect_device`` (more nexuses), ``lun`` (what the LU is, learnt once),
   ``target`` (URLs and names for tests that log in themselves);
@@ -113,6 +113,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "sanitize: sends SANITIZE (runs only with --allow-sanitize)",
         "iscsi_only: needs an iSCSI session (not run over SG_IO)",
         "iscsi_name(test): the test's libiscsi name when the function name cannot spell it",
+        "disruptive: sends malformed PDUs that may bring a target down (run last)",
     ):
         config.addinivalue_line("markers", line)
 
@@ -176,11 +177,20 @@ def pytest_collection_modifyitems(
         state.names[item.nodeid] = name
         state.labels[item.nodeid] = label
         keep.append(item)
+    # libiscsi's order: SCSI, then iSCSI; tests that send malformed PDUs last, so that a
+    # target they crash has run everything else first
+    keep.sort(key=_run_order)
     if config.getoption("--iscsi-list"):
         dropped, keep = dropped + keep, []
     if dropped:
         config.hook.pytest_deselected(items=dropped)
     items[:] = keep
+
+
+def _run_order(item: pytest.Item) -> tuple[bool, bool]:
+    name = item.stash.get(NAME_KEY, None)
+    disruptive = item.get_closest_marker("disruptive") is not None
+    return (disruptive, name is not None and name.family == "iSCSI")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -12,7 +12,7 @@ from pyiscsi.scsi.cdb import TestUnitReady
 
 FAMILY = "iSCSI"
 SUITE = "iSCSIcmdsn"
-pytestmark = pytest.mark.iscsi_only
+pytestmark = [pytest.mark.iscsi_only, pytest.mark.disruptive]
 WAIT = 3.0
 
 

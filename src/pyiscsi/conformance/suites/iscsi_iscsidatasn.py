@@ -12,7 +12,7 @@ from pyiscsi.scsi.cdb import Write10
 
 FAMILY = "iSCSI"
 SUITE = "iSCSIdatasn"
-pytestmark = [pytest.mark.iscsi_only, pytest.mark.dataloss]
+pytestmark = [pytest.mark.disruptive, pytest.mark.iscsi_only, pytest.mark.dataloss]
 WAIT = 3.0
 
 
