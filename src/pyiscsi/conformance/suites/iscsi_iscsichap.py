@@ -1,11 +1,15 @@
 """iSCSI.iSCSICHAP: CHAP authentication (RFC 7143 12.1.3; RFC 1994). The URL must carry
 CHAP credentials (``user%password@``); without them these tests are skipped. libiscsi 1.20."""
 
+import base64
+
 import pytest
 
 import pyiscsi
+from pyiscsi.conformance.hooks import connect_hooked
 from pyiscsi.conformance.plugin import TargetOptions
 from pyiscsi.errors import NegotiationError
+from pyiscsi.protocol import pdu
 
 FAMILY = "iSCSI"
 SUITE = "iSCSICHAP"
@@ -62,3 +66,32 @@ def test_Algorithm(target: TargetOptions, algorithm: str) -> None:
         if exc.status_class != 2:
             pytest.fail(f"CHAP with {algorithm} only: {exc}", pytrace=False)
         pytest.skip(f"the target refuses CHAP with {algorithm} only ({exc})")
+
+
+def test_Base64(target: TargetOptions) -> None:
+    """A CHAP_R (and CHAP_C, with mutual CHAP) sent as base64 (0b...) instead of hex (0x...)
+    is accepted (RFC 7143 6.1: binary values may be encoded in hex or base64; 12.1.3). The
+    pdu_hook re-encodes pyiscsi's hex values."""
+    _chap_url(target)
+    state = {"done": False}
+
+    def hook(p: object) -> object:
+        if not isinstance(p, pdu.LoginRequest):
+            return p
+        out = []
+        for item in bytes(p.data).split(b"\x00"):
+            key, sep, value = item.partition(b"=")
+            if sep and key in (b"CHAP_R", b"CHAP_C") and value[:2].lower() == b"0x":
+                raw = bytes.fromhex(value[2:].decode())
+                item = key + b"=0b" + base64.b64encode(raw)
+                state["done"] = True
+            out.append(item)
+        p.data = b"\x00".join(out)
+        return p
+
+    try:
+        connect_hooked(target, pdu_hook=hook).close()
+    except pyiscsi.LoginError as exc:
+        pytest.fail(f"CHAP with base64 values refused: {exc}", pytrace=False)
+    if not state["done"]:
+        pytest.fail("no hex CHAP value was sent to re-encode", pytrace=False)

@@ -170,3 +170,103 @@ def test_DiscoveryMaxCmdSN(target: TargetOptions) -> None:
     if after < before:
         pytest.fail(f"MaxCmdSN not raised: stays {max1} while ExpCmdSN went {exp0} -> {exp1} "
                     f"(window {before} -> {after})", pytrace=False)  # fmt: skip
+
+
+@pytest.mark.disruptive
+def test_DiscoverySessionRejectsScsi(target: TargetOptions) -> None:
+    """A SCSI Command sent in a discovery session is refused (Reject, or the connection
+    dropped), never executed (RFC 7143 4.3: "a discovery session ... only Text and Logout
+    requests"; 11.17 Reject). The pdu_hook turns a Text Request into a TEST UNIT READY."""
+    if not hooks_supported("pdu_hook", "receive_hook"):
+        pytest.skip("needs pyiscsi's pdu_hook and receive_hook (not in this pyiscsi)")
+    url = pyiscsi.parse_url(target.url or "")
+    seen: list[str] = []
+    state = {"armed": False}
+
+    def on_send(p: object) -> object:
+        if state["armed"] and isinstance(p, pdu.TextRequest):
+            state["armed"] = False
+            return pdu.ScsiCommand(itt=p.itt, cdb=bytes(6), cmdsn=p.cmdsn,
+                                   expstatsn=p.expstatsn, immediate=True)  # fmt: skip
+        return p
+
+    def on_receive(p: object) -> None:
+        seen.append(type(p).__name__)
+
+    async def body() -> None:
+        async with pyiscsi.open_discovery(
+            None, host=url.host, port=url.port, user=url.user, password=url.password,
+            initiator_name=target.initiator_name, login_timeout=target.timeout,
+            pdu_hook=on_send, receive_hook=on_receive,
+        ) as d:  # fmt: skip
+            state["armed"] = True
+            with contextlib.suppress(pyiscsi.ISCSIError, TimeoutError):
+                await asyncio.wait_for(d.send_targets(), WAIT)
+
+    with contextlib.suppress(pyiscsi.ISCSIError):
+        asyncio.run(body())
+    if "ScsiResponse" in seen:
+        pytest.fail("a SCSI Command in a discovery session was executed (SCSI Response came)",
+                    pytrace=False)  # fmt: skip
+
+
+def test_StageOrder(target: TargetOptions) -> None:
+    """On a target that requires CHAP, a first Login Request that skips the security stage
+    (CSG=1, no AuthMethod) is refused with an authentication or initiator error, status class
+    2 (RFC 7143 6.3: the security negotiation stage may be skipped only when the target does
+    not require authentication; 11.13.5 status 0201h). Needs a CHAP URL. hook"""
+    url = pyiscsi.parse_url(target.url or "", env={})
+    if url.user is None:
+        pytest.skip("needs a CHAP URL (user%password@host...)")
+    if not hooks_supported("pdu_hook", "receive_hook"):
+        pytest.skip("needs pyiscsi's pdu_hook and receive_hook (not in this pyiscsi)")
+    first: list[int] = []
+    state = {"done": False}
+
+    def on_send(p: object) -> object:
+        if not state["done"] and isinstance(p, pdu.LoginRequest) and p.csg == 0:
+            state["done"] = True
+            keep = (b"InitiatorName=", b"TargetName=", b"SessionType=")
+            items = [i for i in bytes(p.data).split(b"\x00") if i.startswith(keep)]
+            p.csg, p.nsg, p.transit = 1, 3, True
+            p.data = b"\x00".join(items) + b"\x00"
+        return p
+
+    def on_receive(p: object) -> None:
+        if isinstance(p, pdu.LoginResponse) and not first:
+            first.append(p.status_class)
+
+    with contextlib.suppress(pyiscsi.ISCSIError):
+        connect_hooked(target, pdu_hook=on_send, receive_hook=on_receive).close()
+    if not state["done"]:
+        pytest.fail("the first login request was not in the security stage", pytrace=False)
+    if not first or first[0] != 2:
+        pytest.fail(f"a login skipping the security stage got status class "
+                    f"{first[0] if first else 'none'} (expected 2)", pytrace=False)  # fmt: skip
+
+
+def test_KeyOutOfRange(target: TargetOptions) -> None:
+    """MaxBurstLength=100 (its range is 512 to 2^24-1) is answered Reject or the login is
+    refused, never taken as a number (RFC 7143 13.13 range; 6.1/6.2.1: an out-of-range value
+    is answered with Reject). hook"""
+    if not hooks_supported("pdu_hook", "receive_hook"):
+        pytest.skip("needs pyiscsi's pdu_hook and receive_hook (not in this pyiscsi)")
+    hook, state = _text_edit({"MaxBurstLength": "100", "FirstBurstLength": "100"})
+    answers: dict[str, str] = {}
+
+    def on_receive(p: object) -> None:
+        if isinstance(p, pdu.LoginResponse):
+            for item in bytes(p.data).split(b"\x00"):
+                key, sep, value = item.decode("utf-8", "replace").partition("=")
+                if sep:
+                    answers[key] = value
+
+    try:
+        connect_hooked(target, pdu_hook=hook, receive_hook=on_receive).close()
+    except pyiscsi.ISCSIError:
+        return  # refused (or our own core objected to the answer)
+    if not state["done"]:
+        pytest.skip("the login requests had no MaxBurstLength to change")
+    answer = answers.get("MaxBurstLength", "")
+    if answer.isdigit():
+        pytest.fail(f"offered MaxBurstLength=100, the target answered {answer}", pytrace=False)
