@@ -1,9 +1,10 @@
 """libiscsi's test names (``FAMILY.Suite.Test``) and iscsi-test-cu's ``--test`` selection.
 
 Every test belongs to one family (SCSI, iSCSI, or LINUX when the SCSI tests run over SG_IO)
-and to ALL. A pattern selects a test when it matches the test's name or a prefix of it made
-of whole parts: ``SCSI``, ``ALL.Read10``, ``SCSI.Read1*``, ``*.Simple`` and
-``iSCSI.iSCSITMF.AbortTaskSimpleAsync`` all work; the match ignores case.
+and to ALL; ``--list`` shows ALL as iscsi-test-cu does, without LINUX. A pattern selects a
+test when it matches the test's name or a prefix of it made of whole parts: ``SCSI``,
+``ALL.Read10``, ``SCSI.Read1*``, ``*.Simple`` and ``iSCSI.iSCSITMF.AbortTaskSimpleAsync``
+all work; the match ignores case.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ class TestName:
         return f"{self.family}.{self.suite}.{self.test}"
 
     def names(self) -> tuple[str, ...]:
-        """The names it answers to: its family's, then ALL's (LINUX is not in ALL)."""
+        """The names it answers to: its family's, then ALL's. A LINUX test (a SCSI test in a
+        run on a /dev/sgN device) answers to SCSI and ALL too."""
+        rest = f"{self.suite}.{self.test}"
         if self.family == "LINUX":
-            return (self.id,)
-        return (self.id, f"ALL.{self.suite}.{self.test}")
+            return (self.id, f"SCSI.{rest}", f"ALL.{rest}")
+        return (self.id, f"ALL.{rest}")
 
 
 def parse_selection(values: Iterable[str]) -> list[str]:

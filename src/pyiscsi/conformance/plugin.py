@@ -164,15 +164,11 @@ def pytest_collection_modifyitems(
         if name is None:  # a plain pytest test (a vendor's): run it as it is
             keep.append(item)
             continue
-        if config.getoption("--iscsi-list"):
-            state.listed.append(name)
-            if name.family == "SCSI" and item.get_closest_marker("iscsi_only") is None:
-                state.listed.append(TestName("LINUX", name.suite, name.test))
+        item.stash[NAME_KEY] = name
         label = matches(name, patterns)
         if label is None:
             dropped.append(item)
             continue
-        item.stash[NAME_KEY] = name
         item.stash[LABEL_KEY] = label
         state.names[item.nodeid] = name
         state.labels[item.nodeid] = label
@@ -181,6 +177,13 @@ def pytest_collection_modifyitems(
     # target they crash has run everything else first
     keep.sort(key=_run_order)
     if config.getoption("--iscsi-list"):
+        for item in sorted(items, key=_run_order):
+            name = item.stash.get(NAME_KEY, None)
+            if name is None:
+                continue
+            state.listed.append(name)
+            if name.family == "SCSI" and item.get_closest_marker("iscsi_only") is None:
+                state.listed.append(TestName("LINUX", name.suite, name.test))
         dropped, keep = dropped + keep, []
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -33,9 +33,11 @@ def test_matches(pattern: str, label: str | None) -> None:
     assert matches(READ10, [pattern]) == label
 
 
-def test_linux_is_not_in_all() -> None:
-    assert matches(SG, ["ALL"]) is None
+def test_families() -> None:
+    assert matches(SG, ["ALL"]) == "ALL"  # a run on /dev/sgN: ALL means its LINUX tests
     assert matches(SG, ["LINUX.Read10"]) == "LINUX"
+    assert matches(SG, ["SCSI.Read10"]) == "SCSI"
+    assert matches(SG, ["iSCSI"]) is None
     assert matches(TMF, ["ALL"]) == "ALL"
     assert matches(TMF, ["SCSI"]) is None
 
