@@ -12,8 +12,8 @@ Loaded by the runner (``-p pyiscsi.conformance.plugin``). What it adds to pytest
 - fixtures ``sd`` (a fresh login per test), ``sd2`` (a second I_T nexus, as the second
   initiator name), ``connect_device`` (more nexuses), ``lun`` (what the LU is, learnt once),
   ``target`` (URLs and names for tests that log in themselves);
-- a per-test timeout (SIGALRM; each command also times out), and a summary of verdicts with
-  the reason of each failure.
+- timeouts: each login and command ``--iscsi-timeout``, each test ten times that (SIGALRM),
+  and a summary of verdicts with the reason of each failure.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ log = logging.getLogger("pyiscsi.conformance")
 DEFAULT_INITIATOR = "iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test"
 DEFAULT_INITIATOR_2 = "iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test-2"
 DEFAULT_TIMEOUT = 30.0
+#: a whole test may take this many command timeouts
+TEST_TIMEOUT_FACTOR = 10
 
 NAME_KEY = pytest.StashKey[TestName]()
 LABEL_KEY = pytest.StashKey[str]()
@@ -198,8 +200,9 @@ def _run_order(item: pytest.Item) -> tuple[bool, bool]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    """Fail the test when it runs longer than ``--iscsi-timeout`` (SIGALRM, main thread)."""
-    timeout = float(item.config.getoption("--iscsi-timeout") or 0)
+    """Fail the test when it runs longer than TEST_TIMEOUT_FACTOR x ``--iscsi-timeout`` (each
+    command has ``--iscsi-timeout`` of its own; SIGALRM, main thread only)."""
+    timeout = TEST_TIMEOUT_FACTOR * float(item.config.getoption("--iscsi-timeout") or 0)
     if timeout <= 0 or not hasattr(signal, "setitimer"):
         return (yield)
 

@@ -96,7 +96,7 @@ def build_parser() -> common.ToolArgumentParser:
         type=float,
         default=30.0,
         metavar="SECONDS",
-        help="time limit of each test and each command (%(default)s)",
+        help="time limit of each login and command (%(default)s); a test may take ten times it",
     )
     add(
         "--suite",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
 from contextlib import redirect_stderr
 from pathlib import Path
 
@@ -87,3 +90,39 @@ def test_a_bad_url_is_one_line() -> None:
         assert iscsi_test.main(["-t", "SCSI.TestUnitReady", "iscsi://127.0.0.1/"]) == 10
     line = err.getvalue().strip()
     assert line.startswith("iscsi-test: ") and "\n" not in line
+
+
+VENDOR_SUITE = '''
+"""A vendor's own suite: SCSI.Vendor."""
+
+import threading
+
+FAMILY = "SCSI"
+SUITE = "Vendor"
+
+
+def test_Passes() -> None:
+    """Always passes."""
+    assert threading.current_thread() is threading.main_thread()
+
+
+def test_Hangs() -> None:
+    """Waits for an event nobody sets: the per-test time limit must end it."""
+    threading.Event().wait()
+'''
+
+
+def test_vendor_suite_and_the_per_test_time_limit(tmp_path: Path) -> None:
+    (tmp_path / "scsi_vendor.py").write_text(VENDOR_SUITE)
+    xml = tmp_path / "out.xml"
+    done = subprocess.run(
+        [sys.executable, "-m", "pyiscsi.tools.iscsi_test", "-s", "--timeout=0.1",
+         f"--suite={tmp_path / 'scsi_vendor.py'}", "-t", "SCSI.Vendor", f"--junit-xml={xml}",
+         "iscsi://127.0.0.1:1/iqn.2024-01.org.pyiscsi:unused/1"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "2 tests: 1 passed, 1 failed, 0 skipped, 0 errors" in done.stdout
+    assert "FAIL SCSI.Vendor.Hangs: " in done.stdout and "timed out after 1 s" in done.stdout
+    cases = {c.get("name"): c for c in ET.parse(xml).getroot().iter("testcase")}
+    assert cases["Passes"].get("classname") == "SCSI.Vendor" and list(cases["Passes"]) == []
