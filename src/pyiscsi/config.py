@@ -87,6 +87,8 @@ class SessionConfig:
     check_lun: bool = True
     abort_timeout: float = 5.0
     hooks: Hooks = NO_HOOKS
+    require_auth: bool = False
+    require_mutual_chap: bool = False
 
     def __repr__(self) -> str:
         return (
@@ -107,7 +109,9 @@ class SessionConfig:
         """Combine a URL (``iscsi://...``) and keyword options; keywords win over the URL.
 
         Options: host, port, target, lun, initiator_name, initiator_alias, user, password,
-        target_user, target_password, auth, header_digest, data_digest, login_timeout,
+        target_user, target_password, auth, require_auth (refuse a target that lets us in
+        without CHAP), require_mutual_chap (refuse a login where the target does not prove
+        itself with mutual CHAP), header_digest, data_digest, login_timeout,
         command_timeout, nop_interval, nop_timeout, reconnect (True: after a lost connection,
         log in again and re-send the unfinished commands), reconnect_timeout (seconds to keep
         trying, None for ever), max_reconnects (attempts, None: no limit), check_lun (fail
@@ -168,6 +172,18 @@ class SessionConfig:
             )
         elif target_user is not None:
             raise ConfigurationError("mutual CHAP (target_user) needs CHAP user and password too")
+        require_auth = take("require_auth", False)
+        require_mutual = take("require_mutual_chap", False)
+        if not isinstance(require_auth, bool) or not isinstance(require_mutual, bool):
+            raise ConfigurationError("require_auth and require_mutual_chap must be bools")
+        if require_mutual and (credentials is None or credentials.target_username is None):
+            raise ConfigurationError(
+                "require_mutual_chap needs target_user and target_password (and user, password)"
+            )
+        if require_auth or require_mutual:
+            if credentials is None:
+                raise ConfigurationError("require_auth needs a CHAP user and password")
+            credentials.require_auth = True
 
         settings = OperationalSettings()
         hd = take("header_digest", parsed.header_digest)
@@ -182,7 +198,14 @@ class SessionConfig:
         settings.validate()
 
         config = cls(
-            host=host, port=port, target=target, lun=lun, credentials=credentials, settings=settings
+            host=host,
+            port=port,
+            target=target,
+            lun=lun,
+            credentials=credentials,
+            settings=settings,
+            require_auth=require_auth or require_mutual,
+            require_mutual_chap=require_mutual,
         )
         for name, (kind, nullable) in _SESSION_OPTIONS.items():
             if name not in opts:

@@ -168,3 +168,7 @@ class InternalError(ISCSIError):
 
 class LUNNotFoundError(ISCSIError):
     """The target has no such logical unit (LOGICAL UNIT NOT SUPPORTED at connect)."""
+
+
+class LoginProtocolError(ProtocolError, LoginError):
+    """A Login Response broke RFC 7143's rules (T and C both set, a wrong ISID or stage, ...)."""

@@ -220,6 +220,7 @@ class Session:
         self._time2wait: float | None = None  # what the target last asked us to wait
         self._lost_reason: errors.ISCSIError | None = None
         self._logout_due: float | None = None  # the target asked for a logout by then
+        self._logging_out = False  # a Logout Request is out: no command follows it
         self._scratch = memoryview(bytearray(4096))
 
     @property
@@ -303,6 +304,7 @@ class Session:
         if self.state is not State.CONNECTING:
             raise errors.LocalProtocolError(f"no connection was asked for ({self.state.value})")
         self.state = State.LOGIN
+        self._logging_out = False
         params = LoginParameters(
             initiator_name=self.params.initiator_name,
             target_name=self.params.target_name,
@@ -319,7 +321,7 @@ class Session:
         self._login_task = login
         if self._open_task is not None and not self._opened:
             self._open_task.itt = login.itt
-        conn.login(login.itt, self.cmdsn)
+        self._guard(now, conn.login, login.itt, self.cmdsn)
         return conn
 
     def connection_lost(
@@ -348,7 +350,7 @@ class Session:
         if task.timeout is not None:
             self._add_deadline(task, now + task.timeout)
         if not self._waiting and self._may_send() and self._window_open():
-            self._start(task)
+            self._guard(now, self._start, task)
         else:
             self._waiting.append(task)
         return task
@@ -360,7 +362,7 @@ class Session:
             raise errors.LocalProtocolError("ping data longer than the target accepts in one PDU")
         task = NopTask(itt=self._alloc_itt(), immediate=True, data=data, sent_at=now)
         self._tasks[task.itt] = task
-        conn.send(P.NopOut(itt=task.itt, cmdsn=self.cmdsn, data=data))
+        self._guard(now, conn.send, P.NopOut(itt=task.itt, cmdsn=self.cmdsn, data=data))
         return task
 
     def task_management(
@@ -398,7 +400,7 @@ class Session:
             self._events.append(TaskDone(task))
             return task
         conn = self._check_usable()
-        self._send_tmf(conn, task, now)
+        self._guard(self._last_rx if now is None else now, self._send_tmf, conn, task, now)
         return task
 
     def _send_tmf(self, conn: Connection, task: TaskManagementTask, now: float | None) -> None:
@@ -427,7 +429,7 @@ class Session:
             )
         task = TextTask(itt=self._alloc_itt(), keys=pairs)
         self._tasks[task.itt] = task
-        self._send_text(conn, task)
+        self._guard(self._last_rx, self._send_text, conn, task)
         return task
 
     def _send_text(self, conn: Connection, task: TextTask) -> None:
@@ -452,9 +454,11 @@ class Session:
         self._tasks[task.itt] = task
         if reason == 0:
             self.policy.recover = False
-        conn.send(
-            P.LogoutRequest(itt=task.itt, reason=reason, cid=self.params.cid, cmdsn=self.cmdsn)
+        self._logging_out = True
+        request = P.LogoutRequest(
+            itt=task.itt, reason=reason, cid=self.params.cid, cmdsn=self.cmdsn
         )
+        self._guard(self._last_rx, conn.send, request)
         return task
 
     def cancel(self, task: ScsiTask, now: float | None = None) -> TaskManagementTask | None:
@@ -493,7 +497,7 @@ class Session:
             escalation=escalate,
         )
         assert self.conn is not None
-        self._send_tmf(self.conn, tmf, now)
+        self._guard(self._last_rx if now is None else now, self._send_tmf, self.conn, tmf, now)
         return tmf
 
     def close(self) -> None:
@@ -508,8 +512,11 @@ class Session:
     def next_timer(self) -> float | None:
         """When ``handle_timer`` should next be called, or None."""
         times: list[float] = []
-        if self._deadlines:
-            times.append(self._deadlines[0][0])
+        deadlines = self._deadlines
+        while deadlines and deadlines[0][2].done:  # finished in time: nothing to wake for
+            heapq.heappop(deadlines)
+        if deadlines:
+            times.append(deadlines[0][0])
         state = self.state
         if state is State.FULL_FEATURE:
             if self._ping is not None:
@@ -571,6 +578,10 @@ class Session:
             self._ping.internal = True
 
     def _add_deadline(self, task: Task, deadline: float) -> None:
+        if len(self._deadlines) > 2 * len(self._tasks) + 64:
+            # drop the deadlines of tasks already done, and the buffers they hold
+            self._deadlines = [d for d in self._deadlines if not d[2].done]
+            heapq.heapify(self._deadlines)
         task.deadline = deadline
         self._deadline_seq += 1
         heapq.heappush(self._deadlines, (deadline, self._deadline_seq, task))
@@ -645,7 +656,7 @@ class Session:
 
     def _guard(self, now: float, method: Callable[..., None], *args: object) -> None:
         """Run ``method``: an ISCSIError drops the connection; any other exception is a bug of
-        ours and stops the session."""
+        ours (or of a hook) and stops the session.  Every input passes through here."""
         try:
             method(*args)
         except errors.LocalProtocolError as exc:  # the core misused itself
@@ -708,6 +719,10 @@ class Session:
 
     def _window(self, expcmdsn: int, maxcmdsn: int) -> None:
         """Advance the CmdSN window from a target PDU."""
+        if expcmdsn == self.expcmdsn and maxcmdsn == self.maxcmdsn:
+            if self._waiting:
+                self._drain()
+            return
         # a window with MaxCmdSN < ExpCmdSN - 1 is invalid and ignored (RFC 7143 4.2.2.1)
         if ((maxcmdsn + 1 - expcmdsn) & SN_MASK) >= 0x80000000:
             return
@@ -979,10 +994,13 @@ class Session:
         if pdu.response != 0:
             error = errors.ProtocolError(f"logout failed (response {pdu.response})")
         self._finish(task, error)
-        if task.reason == 0 and error is None:
+        if error is not None:  # the connection stays: commands held behind the logout go
+            self._logging_out = False
+            self._drain()
+        elif task.reason == 0:
             self._fail_all(errors.ISCSIConnectionError("logged out"))
             self._set_closed(None)
-        elif error is None:
+        else:
             # the connection is logged out for recovery (the target asked for it)
             self._time2wait = float(pdu.time2wait)
             self._fail_connection(
@@ -997,7 +1015,7 @@ class Session:
                 pdu.parameter3,
                 "logging out and in again" if self.policy.recover else "session will end",
             )
-            if self.policy.recover and self._logout_due is None:
+            if self.policy.recover and self._logout_due is None and not self._logging_out:
                 # new commands wait; those in flight get until the target's limit to finish
                 self._logout_due = self._last_rx + max(pdu.parameter3 - 1, 0)
                 self._logout_when_idle()
@@ -1017,6 +1035,7 @@ class Session:
 
     def _logout_for_target(self) -> None:
         self._logout_due = None
+        self._logging_out = True
         conn = self.conn
         assert conn is not None
         task = LogoutTask(itt=self._alloc_itt(), immediate=True, reason=1, internal=True)
@@ -1043,11 +1062,12 @@ class Session:
     # ------------------------------------------------------------------ sending
 
     def _may_send(self) -> bool:
+        # in full feature phase the connection is too (a connection leaves it only by failing,
+        # which moves the session out of it in the same call)
         return (
             self.state is State.FULL_FEATURE
             and self._logout_due is None
-            and self.conn is not None
-            and self.conn.state is ConnectionState.FULL_FEATURE
+            and not self._logging_out
         )
 
     def _window_open(self) -> bool:
@@ -1084,20 +1104,13 @@ class Session:
             if n.immediate_data:
                 immediate = out[: min(length, n.first_burst_length, n.max_xmit_data_segment_length)]
             first_burst_end = len(immediate) if n.initial_r2t else min(length, n.first_burst_length)
-        conn.send(
-            P.ScsiCommand(
-                itt=task.itt,
-                cdb=task.cdb,
-                lun=task.lun,
-                expected_data_transfer_length=length,
-                cmdsn=task.cmdsn,
-                read=task.data_in is not None and length > 0,
-                write=out is not None and length > 0,
-                final=first_burst_end == len(immediate),
-                attributes=task.attribute,
-                data=immediate,
-            )
+        flags = (
+            (0x80 if first_burst_end == len(immediate) else 0)  # F: no unsolicited Data-Out
+            | (0x40 if task.data_in is not None and length > 0 else 0)  # R
+            | (0x20 if out is not None and length > 0 else 0)  # W
+            | (task.attribute & 7)
         )
+        conn.send_scsi_command(task.itt, task.lun, flags, length, task.cmdsn, task.cdb, immediate)
         if first_burst_end > len(immediate):
             assert out is not None
             conn.send_data_out(task.itt, P.NO_TAG, task.lun, out, len(immediate), first_burst_end)
@@ -1168,6 +1181,7 @@ class Session:
     def _lost(self, error: errors.ISCSIError, now: float, ours: bool) -> None:
         """The connection is gone (``ours``: we closed it): recover, retry or fail."""
         conn = self.conn
+        logged_in = conn is not None and conn.state is ConnectionState.FULL_FEATURE
         if conn is not None:
             conn.close()
         if not ours and self._opened:
@@ -1184,7 +1198,8 @@ class Session:
             return
         self._hold_for_recovery(error)
         if state in (State.CONNECTING, State.LOGIN):
-            self._attempt_failed(error, now)
+            # lost while clearing unit attentions: logged in, so Time2Wait applies too
+            self._attempt_failed(error, now, self._take_time2wait() if logged_in else 0.0)
         else:
             self._start_recovery(error, now)
 
@@ -1274,15 +1289,20 @@ class Session:
             self._tasks[task.itt] = task
             self._waiting.append(task)
 
-    def _start_recovery(self, error: errors.ISCSIError, now: float) -> None:
+    def _take_time2wait(self) -> float:
+        """Seconds to wait after losing a logged-in connection (the target's last word)."""
         wait = self._time2wait if self._time2wait is not None else self.negotiated_time2wait
+        self._time2wait = None
+        return wait
+
+    def _start_recovery(self, error: errors.ISCSIError, now: float) -> None:
+        wait = self._take_time2wait()
         self.state = State.RECOVERY
         self.conn = None
         self._lost_reason = error
         self._attempts = 0
         timeout = self.policy.reconnect_timeout
         self._give_up_at = None if timeout is None else now + timeout
-        self._time2wait = None
         self._delay = 0.0
         self._retry_at = now + wait
         log.info("waiting %g s (Time2Wait) before logging in again", wait)
@@ -1293,7 +1313,7 @@ class Session:
         conn = self.conn
         return float(conn.negotiated.default_time2wait) if conn is not None else 0.0
 
-    def _attempt_failed(self, error: errors.ISCSIError, now: float) -> None:
+    def _attempt_failed(self, error: errors.ISCSIError, now: float, wait: float = 0.0) -> None:
         self.conn = None
         self.state = State.RECOVERY
         log.info("reconnect attempt %d to %s failed: %s", self._attempts, self.portal, error)
@@ -1306,8 +1326,9 @@ class Session:
             self._retry_at = now
             return
         self._delay = min(max(self._delay * 2, 0.25), _MAX_RETRY_DELAY)
+        delay = max(self._delay, wait)
         limit = self.policy.max_reconnects
-        out_of_time = self._give_up_at is not None and now + self._delay > self._give_up_at
+        out_of_time = self._give_up_at is not None and now + delay > self._give_up_at
         if out_of_time or (limit is not None and self._attempts >= limit):
             failure = errors.ISCSIConnectionError(
                 f"connection to {self.portal} lost and not re-established after "
@@ -1317,7 +1338,7 @@ class Session:
             self._fail_all(failure)
             self._set_closed(failure)
             return
-        self._retry_at = now + self._delay
+        self._retry_at = now + delay
 
     def _fail_all(self, error: errors.ISCSIError) -> None:
         """Fail every task not done (and forget the cancelled ones)."""

@@ -79,7 +79,7 @@ def test_an_answer_for_a_command_not_sent_yet_is_a_protocol_error() -> None:
     assert isinstance(failed.error, errors.ProtocolError)
 
 
-def test_a_login_response_to_an_unknown_stage_is_a_negotiation_error() -> None:
+def test_a_login_response_to_an_unknown_stage_is_a_login_protocol_error() -> None:
     login = Login(
         LoginParameters("iqn.2026-11.org.example:i", "iqn.2026-11.org.example:t"),
         OperationalSettings(),
@@ -102,7 +102,7 @@ def test_a_login_response_to_an_unknown_stage_is_a_negotiation_error() -> None:
         0,
         encode_text([("AuthMethod", "None")]),
     )
-    with pytest.raises(errors.NegotiationError):
+    with pytest.raises(errors.LoginProtocolError):
         login.receive(response)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -204,3 +206,30 @@ def test_parse_send_targets_ignores_other_keys_and_checks_addresses() -> None:
 )
 def test_target_portal_str(portal: TargetPortal, text: str) -> None:
     assert str(portal) == text
+
+
+def test_send_targets_answer_of_too_many_pairs_is_refused_before_decoding() -> None:
+    # well-formed, within every length limit (256 KiB PDUs, < 16 MiB in all), but 300,000
+    # pairs: refused by count, without building the pairs (once: 1.2 M pairs, 330 MiB, 8 s)
+    conn, target = discovery(TargetConfig())
+    task = conn.text_request([("SendTargets", "All")])
+    conn.data_to_send()
+    piece = b"TargetName=ab\0" * (262144 // 14)
+    pieces = 16
+    tracemalloc.start()
+    try:
+        for i in range(pieces):
+            last = i == pieces - 1
+            conn.receive_data(
+                P.encode_target_pdu(
+                    P.TextResponse(task.itt, P.NO_TAG if last else 0x77, 0, last, False,
+                                   target.take_statsn(), 1, 1),
+                    piece,
+                )
+            )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert task.done and isinstance(task.error, errors.ProtocolError)
+    assert "key=value pairs, more than 32768" in str(task.error)
+    assert peak < 64 * 2**20
