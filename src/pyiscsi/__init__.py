@@ -7,6 +7,8 @@
 what they return.  Every error is a :class:`pyiscsi.ISCSIError`.
 """
 
+import logging
+
 from pyiscsi.aio.session import Command, ScsiResult, Session, connect, discover, open_discovery
 from pyiscsi.config import SessionConfig
 from pyiscsi.errors import (
@@ -18,6 +20,7 @@ from pyiscsi.errors import (
     ISCSIError,
     ISCSITimeoutError,
     LoginError,
+    LUNNotFoundError,
     ProtocolError,
     SCSIStatusError,
     TargetNotFoundError,
@@ -35,6 +38,9 @@ from pyiscsi.url import ISCSIURL, parse_portal_url, parse_url
 
 __version__ = "0.1.0"
 
+# A library does not print: without logging configured, nothing of pyiscsi reaches stderr.
+logging.getLogger("pyiscsi").addHandler(logging.NullHandler())
+
 __all__ = [
     "ISCSIURL",
     "AuthenticationError",
@@ -46,6 +52,7 @@ __all__ = [
     "ISCSIConnectionError",
     "ISCSIError",
     "ISCSITimeoutError",
+    "LUNNotFoundError",
     "LoginError",
     "Negotiated",
     "OperationalSettings",

@@ -17,6 +17,9 @@ HELPERS = sorted(
 )
 SESSION_CALLS = [
     "execute",
+    "submit",
+    "abort_task",
+    "task_management",
     "abort_task_set",
     "clear_aca",
     "clear_task_set",

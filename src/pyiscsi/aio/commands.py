@@ -7,10 +7,12 @@ asked once and remembered.  Writes return only when the target answered GOOD.
 
 from __future__ import annotations
 
+import asyncio
 import struct
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, TypeVar, overload
 
-from pyiscsi.errors import ConfigurationError
+from pyiscsi.errors import ConfigurationError, ProtocolError, SCSIStatusError
 from pyiscsi.scsi import capacity, cdb_block, cdb_spc, luns, mode, params, pr, reports
 from pyiscsi.scsi import inquiry as inq
 
@@ -18,9 +20,21 @@ if TYPE_CHECKING:
     from pyiscsi.aio.session import ScsiResult
     from pyiscsi.protocol.tasks import TaskAttribute
 
-__all__ = ["ScsiCommands"]
+__all__ = ["IN_FLIGHT", "PIECE_BYTES", "Buffer", "Progress", "ScsiCommands"]
 
 _READ16 = struct.Struct(">BBQIBB")  # opcode, flags, LBA, transfer length, group, control
+_READ16_OPCODE = 0x88
+_MAX_LBA = 2**64 - 1
+_MAX_TRANSFER = 2**32 - 1  # TRANSFER LENGTH of READ(16)/WRITE(16)
+PIECE_BYTES = 4 << 20
+"""Largest piece of a split read or write, in bytes."""
+IN_FLIGHT = 8
+"""Pieces of one split read or write outstanding at once."""
+
+Progress = Callable[[int, int], None]
+"""``progress(done_bytes, total_bytes)``, called as each piece of a transfer completes."""
+Buffer = TypeVar("Buffer", bound=bytearray | memoryview)
+"""A caller's buffer for ``read(into=...)``; ``read`` returns the same object."""
 _DPO = 0x10
 _FUA = 0x08
 
@@ -30,6 +44,8 @@ class _Session(Protocol):
 
     lun: int
     _block_sizes: dict[int, int]
+    _lun_blocks: dict[int, int]
+    _transfer_limits: dict[int, int]
 
     async def execute(
         self,
@@ -50,10 +66,25 @@ def _data(result: ScsiResult) -> bytes:
     return bytes(result.data)
 
 
+def _writable(buffer: object, name: str) -> memoryview:
+    """A flat byte view of a writable buffer, or ConfigurationError naming ``name``."""
+    try:
+        view = memoryview(buffer).cast("B")  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{name} must be a contiguous writable buffer: {exc}") from None
+    if view.readonly:
+        raise ConfigurationError(f"{name} must be writable (a bytearray or memoryview of one)")
+    return view
+
+
 class ScsiCommands:
     """Mixed into :class:`pyiscsi.aio.Session`: one coroutine per common SCSI command."""
 
-    _block_sizes: dict[int, int]  # logical block length per LUN, set by Session.__init__
+    # set by Session.__init__, per LUN: logical block length, number of blocks, most blocks
+    # one command may move
+    _block_sizes: dict[int, int]
+    _lun_blocks: dict[int, int]
+    _transfer_limits: dict[int, int]
 
     # ------------------------------------------------------------------ SPC
 
@@ -190,13 +221,22 @@ class ScsiCommands:
     async def read_capacity16(
         self: _Session, *, lun: int | None = None
     ) -> capacity.ReadCapacity16Data:
-        """READ CAPACITY(16): last LBA, block length, protection and provisioning bits."""
+        """READ CAPACITY(16): last LBA, block length, protection and provisioning bits.
+
+        Also refreshes what :meth:`block_size` and :meth:`num_blocks` remember.
+        """
         result = await self.execute(
             cdb_block.ReadCapacity16(allocation_length=32).encode(), data_in=32, lun=lun
         )
+        if len(result.data) < 12:
+            raise ProtocolError(
+                f"READ CAPACITY(16) returned {len(result.data)} bytes; at least 12 expected"
+            )
         parsed = capacity.parse_read_capacity16(_data(result))
+        key = self.lun if lun is None else lun
         if parsed.logical_block_length:
-            self._block_sizes[self.lun if lun is None else lun] = parsed.logical_block_length
+            self._block_sizes[key] = parsed.logical_block_length
+            self._lun_blocks[key] = parsed.returned_logical_block_address + 1
         return parsed
 
     async def block_size(self: _Session, *, lun: int | None = None) -> int:
@@ -205,25 +245,192 @@ class ScsiCommands:
         if key not in self._block_sizes:
             await ScsiCommands.read_capacity16(self, lun=lun)
             if key not in self._block_sizes:
-                raise ConfigurationError("the target reported no logical block length")
+                raise ProtocolError("the target reported no logical block length")
         return self._block_sizes[key]
+
+    async def num_blocks(self: _Session, *, lun: int | None = None) -> int:
+        """The number of logical blocks of the LUN (READ CAPACITY(16) once, then remembered)."""
+        key = self.lun if lun is None else lun
+        if key not in self._lun_blocks:
+            await ScsiCommands.read_capacity16(self, lun=lun)
+            if key not in self._lun_blocks:
+                raise ProtocolError("the target reported no logical block length")
+        return self._lun_blocks[key]
+
+    async def size_bytes(self: _Session, *, lun: int | None = None) -> int:
+        """The size of the LUN in bytes: :meth:`num_blocks` x :meth:`block_size`."""
+        blocks = await ScsiCommands.num_blocks(self, lun=lun)
+        return blocks * await self.block_size(lun=lun)
+
+    async def max_transfer_blocks(self: _Session, *, lun: int | None = None) -> int:
+        """The most blocks one READ or WRITE may move (Block Limits, asked once per LUN).
+
+        The Block Limits page's MAXIMUM TRANSFER LENGTH, or 2**32-1 (what READ(16) can say)
+        when the target sets none or has no such page.
+        """
+        key = self.lun if lun is None else lun
+        limit = self._transfer_limits.get(key)
+        if limit is None:
+            limit = _MAX_TRANSFER
+            try:
+                page = await ScsiCommands.block_limits(self, lun=lun)
+            except (SCSIStatusError, ProtocolError, AssertionError, ValueError):
+                page = None  # no Block Limits page: no limit announced
+            if page is not None and page.maximum_transfer_length:
+                limit = min(page.maximum_transfer_length, _MAX_TRANSFER)
+            self._transfer_limits[key] = limit
+        return limit
+
+    async def _geometry(
+        self: _Session, lba: object, blocks: object, lun: int | None
+    ) -> tuple[int, int, int]:
+        """Check ``lba``/``blocks`` against the LUN; returns (lba, blocks, block size).
+
+        ``blocks`` None means up to the end of the LUN.
+        """
+        if isinstance(lba, bool) or not isinstance(lba, int) or not 0 <= lba <= _MAX_LBA:
+            raise ConfigurationError(f"lba must be an integer 0..2**64-1, not {lba!r}")
+        if blocks is not None and (
+            isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < 0
+        ):
+            raise ConfigurationError(f"blocks must be an integer >= 0, not {blocks!r}")
+        block = await self.block_size(lun=lun)
+        total = await ScsiCommands.num_blocks(self, lun=lun)
+        if lba > total:
+            raise ConfigurationError(
+                f"lba {lba} is past the end of the LUN (lba 0..{total - 1}, {total} blocks)"
+            )
+        if blocks is None:
+            blocks = total - lba
+        if lba + blocks > total:
+            raise ConfigurationError(
+                f"blocks must be 0..{total - lba} at lba {lba} (the LUN has {total} blocks), "
+                f"not {blocks}"
+            )
+        return lba, blocks, block
+
+    async def _transfer(
+        self: _Session,
+        opcode: int,
+        flags: int,
+        lba: int,
+        blocks: int,
+        block: int,
+        buffer: memoryview,
+        lun: int | None,
+        progress: Progress | None,
+    ) -> None:
+        """READ(16)/WRITE(16) of ``blocks`` at ``lba``, split into pieces kept in flight together.
+
+        A piece is at most the target's maximum transfer length and at most
+        :data:`PIECE_BYTES`; up to :data:`IN_FLIGHT` pieces are outstanding.
+        """
+        total = blocks * block
+        if blocks == 0:
+            if progress is not None:
+                progress(0, 0)
+            return
+        limit = await ScsiCommands.max_transfer_blocks(self, lun=lun)
+        piece = max(1, min(limit, PIECE_BYTES // block))
+        reading = opcode == _READ16_OPCODE
+        pieces = iter(range(lba, lba + blocks, piece))
+        done = 0
+
+        async def worker() -> None:
+            nonlocal done
+            for start in pieces:
+                count = min(piece, lba + blocks - start)
+                offset = (start - lba) * block
+                chunk = buffer[offset : offset + count * block]
+                cdb = _READ16.pack(opcode, flags, start, count, 0, 0)
+                if reading:
+                    result = await self.execute(cdb, data_in=chunk, lun=lun)
+                    if len(result.data) != len(chunk):
+                        raise ProtocolError(
+                            f"READ of {count} blocks at lba {start} returned "
+                            f"{len(result.data)} bytes, not {len(chunk)}"
+                        )
+                else:
+                    await self.execute(cdb, data_out=chunk, lun=lun)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+
+        if blocks <= piece:
+            await worker()
+            return
+        workers = [
+            asyncio.ensure_future(worker()) for _ in range(min(IN_FLIGHT, -(-blocks // piece)))
+        ]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+
+    @overload
+    async def read(
+        self: _Session,
+        lba: int = 0,
+        blocks: int | None = None,
+        *,
+        into: None = None,
+        dpo: bool = False,
+        fua: bool = False,
+        progress: Progress | None = None,
+        lun: int | None = None,
+    ) -> bytes: ...
+
+    @overload
+    async def read(
+        self: _Session,
+        lba: int = 0,
+        blocks: int | None = None,
+        *,
+        into: Buffer,
+        dpo: bool = False,
+        fua: bool = False,
+        progress: Progress | None = None,
+        lun: int | None = None,
+    ) -> Buffer: ...
 
     async def read(
         self: _Session,
-        lba: int,
-        blocks: int,
+        lba: int = 0,
+        blocks: int | None = None,
         *,
         into: bytearray | memoryview | None = None,
         dpo: bool = False,
         fua: bool = False,
+        progress: Progress | None = None,
         lun: int | None = None,
     ) -> bytes | bytearray | memoryview:
-        """READ(16) of ``blocks`` blocks at ``lba``; into your buffer with ``into``."""
-        size = blocks * await self.block_size(lun=lun)
+        """READ(16) of ``blocks`` blocks at ``lba`` (None: to the end of the LUN).
+
+        Returns ``bytes``, or with ``into`` (a writable buffer of at least that many bytes)
+        fills the start of ``into`` and returns ``into`` itself.  Ranges past the end of the
+        LUN, a short buffer and bad numbers raise ConfigurationError before anything is sent.
+        Transfers larger than the target's maximum (or than :data:`PIECE_BYTES`) go out as
+        several READs kept in flight together; ``progress(done_bytes, total_bytes)`` is
+        called as each one completes.
+        """
+        lba, blocks, block = await ScsiCommands._geometry(self, lba, blocks, lun)
+        size = blocks * block
+        if into is None:
+            buffer = bytearray(size)
+            view = memoryview(buffer)
+        else:
+            view = _writable(into, "into")
+            if view.nbytes < size:
+                raise ConfigurationError(
+                    f"into holds {view.nbytes} bytes; {blocks} blocks of {block} need {size}"
+                )
+            view = view[:size]
         flags = (_DPO if dpo else 0) | (_FUA if fua else 0)
-        cdb = _READ16.pack(0x88, flags, lba, blocks, 0, 0)
-        result = await self.execute(cdb, data_in=into if into is not None else size, lun=lun)
-        return result.data
+        await ScsiCommands._transfer(self, 0x88, flags, lba, blocks, block, view, lun, progress)
+        return bytes(buffer) if into is None else into
 
     async def write(
         self: _Session,
@@ -232,16 +439,26 @@ class ScsiCommands:
         *,
         dpo: bool = False,
         fua: bool = False,
+        progress: Progress | None = None,
         lun: int | None = None,
     ) -> None:
-        """WRITE(16) of ``data`` (a whole number of blocks) at ``lba``."""
+        """WRITE(16) of ``data`` (a whole number of blocks) at ``lba``.
+
+        Returns once the target answered GOOD for every block.  Like :meth:`read`, large
+        writes are split into WRITEs kept in flight together, with ``progress`` called.
+        """
+        try:
+            view = memoryview(data).cast("B")
+        except (TypeError, ValueError) as exc:
+            msg = f"data must be a contiguous bytes-like object: {exc}"
+            raise ConfigurationError(msg) from None
         block = await self.block_size(lun=lun)
-        blocks, rest = divmod(len(data), block)
+        blocks, rest = divmod(view.nbytes, block)
         if rest:
-            raise ConfigurationError(f"write of {len(data)} bytes is not a multiple of {block}")
+            raise ConfigurationError(f"write of {view.nbytes} bytes is not a multiple of {block}")
+        lba, blocks, block = await ScsiCommands._geometry(self, lba, blocks, lun)
         flags = (_DPO if dpo else 0) | (_FUA if fua else 0)
-        cdb = _READ16.pack(0x8A, flags, lba, blocks, 0, 0)
-        await self.execute(cdb, data_out=data, lun=lun)
+        await ScsiCommands._transfer(self, 0x8A, flags, lba, blocks, block, view, lun, progress)
 
     async def verify(
         self: _Session,

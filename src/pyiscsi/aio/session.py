@@ -36,6 +36,7 @@ _MAX_REDIRECTS = 5
 _MAX_UNIT_ATTENTIONS = 16
 _MAX_RECONNECT_DELAY = 10.0
 _MAX_CDB = 260  # 16 in the BHS + an Extended CDB AHS of up to 244
+_MAX_LUN = 16383  # what encode_lun reaches (flat space addressing)
 # AsyncEvent codes
 _ASYNC_SCSI_EVENT = 0
 _ASYNC_LOGOUT_REQUEST = 1
@@ -108,6 +109,8 @@ class Session(ScsiCommands):
         self._reconnecting: asyncio.Task[None] | None = None
         self._held: list[ScsiTask] = []  # commands to send once reconnected
         self._block_sizes: dict[int, int] = {}
+        self._lun_blocks: dict[int, int] = {}  # number of blocks per LUN (aio/commands.py)
+        self._transfer_limits: dict[int, int] = {}  # most blocks per command (aio/commands.py)
         self.reconnects = 0
 
     def __repr__(self) -> str:
@@ -433,20 +436,26 @@ class Session(ScsiCommands):
         """
         if self.discovery:
             raise errors.LocalProtocolError("a discovery session cannot run SCSI commands")
+        if not isinstance(cdb, bytes | bytearray | memoryview):
+            raise errors.ConfigurationError(f"cdb must be bytes, not {type(cdb).__name__}")
         if not 1 <= len(cdb) <= _MAX_CDB:
             raise errors.ConfigurationError(f"a CDB is 1 to {_MAX_CDB} bytes, not {len(cdb)}")
-        out = memoryview(data_out).cast("B") if data_out is not None else None
+        out = _byte_view("data_out", data_out) if data_out is not None else None
+        if isinstance(data_in, bool):
+            raise errors.ConfigurationError("data_in must be a length or a buffer, not a bool")
         if isinstance(data_in, int):
-            if data_in < 0:
-                raise errors.ConfigurationError("data_in length must not be negative")
+            if not 0 <= data_in < 2**32:
+                raise errors.ConfigurationError(
+                    f"data_in length must be 0..2**32-1 (EDTL is 32 bits), not {data_in}"
+                )
             view: memoryview | None = memoryview(bytearray(data_in)) if data_in else None
         elif data_in is not None:
-            view = memoryview(data_in).cast("B")
+            view = _byte_view("data_in", data_in)
             if view.readonly:
                 raise errors.ConfigurationError("data_in buffer must be writable")
         else:
             view = None
-        lun_field = self._lun_field if lun is None else int.from_bytes(encode_lun(lun), "big")
+        lun_field = self._lun_field if lun is None else _lun_field(lun)
         task = ScsiTask(
             cdb=bytes(cdb), lun=lun_field, data_out=out, data_in=view, attribute=attribute
         )
@@ -553,7 +562,7 @@ class Session(ScsiCommands):
     ) -> None:
         """Run a task management function; raises TaskManagementError unless it completed."""
         core, driver = self._driver_checked()
-        lun_field = self._lun_field if lun is None else int.from_bytes(encode_lun(lun), "big")
+        lun_field = self._lun_field if lun is None else _lun_field(lun)
         task = core.task_management(
             function, lun_field, command.task if command is not None else None
         )
@@ -651,6 +660,26 @@ async def discover(url: str | None = None, **options: Any) -> list[DiscoveredTar
     """SendTargets=All on a portal: every target it reports, with its portals."""
     async with open_discovery(url, **options) as session:
         return await session.send_targets()
+
+
+def _lun_field(lun: object) -> int:
+    """The LUN field for a ``lun=`` argument, or ConfigurationError."""
+    if isinstance(lun, bool) or not isinstance(lun, int) or not 0 <= lun <= _MAX_LUN:
+        raise errors.ConfigurationError(f"lun must be an integer 0..{_MAX_LUN}, not {lun!r}")
+    return int.from_bytes(encode_lun(lun), "big")
+
+
+def _byte_view(name: str, data: object) -> memoryview:
+    """A flat byte view of a buffer argument, or ConfigurationError naming it."""
+    try:
+        view = memoryview(data).cast("B")  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise errors.ConfigurationError(
+            f"{name} must be a contiguous bytes-like object: {exc}"
+        ) from None
+    if view.nbytes >= 2**32:
+        raise errors.ConfigurationError(f"{name} must be under 4 GiB (EDTL is 32 bits)")
+    return view
 
 
 def _describe_sense(sense: bytes) -> str:
