@@ -25,8 +25,11 @@ from pyiscsi.errors import (
     SCSIStatusError,
     TargetNotFoundError,
     TaskManagementError,
+    UnsupportedOperation,
     URLError,
 )
+from pyiscsi.fileio import AsyncLunFile, LunFile, aopen, open
+from pyiscsi.options import ConnectOptions
 from pyiscsi.protocol.keys import Negotiated, OperationalSettings
 from pyiscsi.protocol.tasks import (
     DiscoveredTarget,
@@ -43,17 +46,20 @@ logging.getLogger("pyiscsi").addHandler(logging.NullHandler())
 
 __all__ = [
     "ISCSIURL",
+    "AsyncLunFile",
     "AuthenticationError",
     "CheckConditionError",
     "Command",
     "CommandCancelledError",
     "ConfigurationError",
+    "ConnectOptions",
     "DiscoveredTarget",
     "ISCSIConnectionError",
     "ISCSIError",
     "ISCSITimeoutError",
     "LUNNotFoundError",
     "LoginError",
+    "LunFile",
     "Negotiated",
     "OperationalSettings",
     "ProtocolError",
@@ -67,9 +73,12 @@ __all__ = [
     "TaskManagementError",
     "TaskManagementFunction",
     "URLError",
+    "UnsupportedOperation",
     "__version__",
+    "aopen",
     "connect",
     "discover",
+    "open",
     "open_discovery",
     "parse_portal_url",
     "parse_url",

@@ -13,12 +13,13 @@ import asyncio
 import threading
 from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from pyiscsi.aio import session as aio
 from pyiscsi.aio.session import Command as AioCommand
 from pyiscsi.aio.session import ScsiResult
 from pyiscsi.config import SessionConfig
+from pyiscsi.options import ConnectOptions
 from pyiscsi.protocol.connection import Connection
 from pyiscsi.protocol.keys import Negotiated
 from pyiscsi.protocol.tasks import DiscoveredTarget, TaskAttribute, TaskManagementFunction
@@ -296,13 +297,13 @@ class Session(SyncScsiCommands):
         return _run(self._session.send_targets(value))
 
 
-def connect(url: str | None = None, **options: Any) -> Session:
+def connect(url: str | None = None, **options: Unpack[ConnectOptions]) -> Session:
     """Log in and return a blocking :class:`Session` (use it with ``with``)."""
     session = aio.Session(SessionConfig.build(url, **options))
     _run(session._open())
     return Session(session)
 
 
-def discover(url: str | None = None, **options: Any) -> list[DiscoveredTarget]:
+def discover(url: str | None = None, **options: Unpack[ConnectOptions]) -> list[DiscoveredTarget]:
     """SendTargets=All on a portal, blocking."""
     return _run(aio.discover(url, **options))

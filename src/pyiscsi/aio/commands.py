@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import struct
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from pyiscsi.errors import ConfigurationError, ProtocolError, SCSIStatusError
 from pyiscsi.scsi import capacity, cdb_block, cdb_spc, luns, mode, params, pr, reports
 from pyiscsi.scsi import inquiry as inq
+from pyiscsi.scsi.cdb_base import CDB
 
 if TYPE_CHECKING:
     from pyiscsi.aio.session import ScsiResult
@@ -66,6 +67,22 @@ def _data(result: ScsiResult) -> bytes:
     return bytes(result.data)
 
 
+def _encode(command: CDB) -> bytes:
+    """The CDB's bytes; a field that does not fit is the caller's ConfigurationError."""
+    try:
+        return command.encode()
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def _checked(build: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
+    """``build(*args, **kwargs)``; a value that does not fit is the caller's ConfigurationError."""
+    try:
+        return build(*args, **kwargs)
+    except (ValueError, OverflowError, TypeError, struct.error) as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 def _writable(buffer: object, name: str) -> memoryview:
     """A flat byte view of a writable buffer, or ConfigurationError naming ``name``."""
     try:
@@ -90,13 +107,13 @@ class ScsiCommands:
 
     async def test_unit_ready(self: _Session, *, lun: int | None = None) -> None:
         """TEST UNIT READY; raises CheckConditionError when the unit is not ready."""
-        await self.execute(cdb_spc.TestUnitReady().encode(), lun=lun)
+        await self.execute(_encode(cdb_spc.TestUnitReady()), lun=lun)
 
     async def inquiry(
         self: _Session, *, allocation_length: int = 255, lun: int | None = None
     ) -> inq.StandardInquiry:
         """Standard INQUIRY data."""
-        cdb = cdb_spc.Inquiry(allocation_length=allocation_length).encode()
+        cdb = _encode(cdb_spc.Inquiry(allocation_length=allocation_length))
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return inq.parse_standard_inquiry(_data(result))
 
@@ -104,9 +121,9 @@ class ScsiCommands:
         self: _Session, page_code: int, *, allocation_length: int = 4096, lun: int | None = None
     ) -> inq.VpdPage:
         """A Vital Product Data page, parsed (0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0-0xB2)."""
-        cdb = cdb_spc.Inquiry(
+        cdb = _encode(cdb_spc.Inquiry(
             evpd=True, page_code=page_code, allocation_length=allocation_length
-        ).encode()
+        ))
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return inq.parse_vpd(_data(result))
 
@@ -148,9 +165,9 @@ class ScsiCommands:
         self: _Session, *, select_report: int = 0, allocation_length: int = 16384
     ) -> luns.ReportLunsData:
         """REPORT LUNS (sent to LUN 0); the 8-byte LUNs decoded."""
-        cdb = cdb_spc.ReportLuns(
+        cdb = _encode(cdb_spc.ReportLuns(
             select_report=select_report, allocation_length=allocation_length
-        ).encode()
+        ))
         result = await self.execute(cdb, data_in=allocation_length, lun=0)
         return luns.parse_report_luns(_data(result))
 
@@ -165,14 +182,14 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> mode.ModeParameters:
         """MODE SENSE(10): mode parameter header, block descriptors and pages."""
-        cdb = cdb_spc.ModeSense10(
+        cdb = _encode(cdb_spc.ModeSense10(
             page_code=page_code,
             subpage_code=subpage_code,
             pc=pc,
             dbd=dbd,
             llbaa=True,
             allocation_length=allocation_length,
-        ).encode()
+        ))
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return mode.parse_mode_sense10(_data(result))
 
@@ -187,13 +204,13 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> mode.ModeParameters:
         """MODE SENSE(6)."""
-        cdb = cdb_spc.ModeSense6(
+        cdb = _encode(cdb_spc.ModeSense6(
             page_code=page_code,
             subpage_code=subpage_code,
             pc=pc,
             dbd=dbd,
             allocation_length=allocation_length,
-        ).encode()
+        ))
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return mode.parse_mode_sense6(_data(result))
 
@@ -205,8 +222,8 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """MODE SELECT(10) of ``parameters`` (as returned by :meth:`mode_sense`, changed)."""
-        data = mode.marshal_mode_select10(parameters)
-        cdb = cdb_spc.ModeSelect10(parameter_list_length=len(data), pf=True, sp=save).encode()
+        data = _checked(mode.marshal_mode_select10, parameters)
+        cdb = _encode(cdb_spc.ModeSelect10(parameter_list_length=len(data), pf=True, sp=save))
         await self.execute(cdb, data_out=data, lun=lun)
 
     # ------------------------------------------------------------------ SBC
@@ -215,7 +232,7 @@ class ScsiCommands:
         self: _Session, *, lun: int | None = None
     ) -> capacity.ReadCapacity10Data:
         """READ CAPACITY(10)."""
-        result = await self.execute(cdb_block.ReadCapacity10().encode(), data_in=8, lun=lun)
+        result = await self.execute(_encode(cdb_block.ReadCapacity10()), data_in=8, lun=lun)
         return capacity.parse_read_capacity10(_data(result))
 
     async def read_capacity16(
@@ -226,7 +243,7 @@ class ScsiCommands:
         Also refreshes what :meth:`block_size` and :meth:`num_blocks` remember.
         """
         result = await self.execute(
-            cdb_block.ReadCapacity16(allocation_length=32).encode(), data_in=32, lun=lun
+            _encode(cdb_block.ReadCapacity16(allocation_length=32)), data_in=32, lun=lun
         )
         if len(result.data) < 12:
             raise ProtocolError(
@@ -469,9 +486,9 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """VERIFY(16): the medium check, or (with ``data``) a byte-by-byte compare."""
-        cdb = cdb_block.Verify16(
+        cdb = _encode(cdb_block.Verify16(
             lba=lba, verification_length=blocks, bytchk=1 if data is not None else 0
-        ).encode()
+        ))
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def write_same(
@@ -487,9 +504,9 @@ class ScsiCommands:
         """WRITE SAME(16) of one block (``data``; zeroes if None) over ``blocks`` blocks."""
         if data is None:
             data = bytes(await self.block_size(lun=lun))
-        cdb = cdb_block.WriteSame16(
+        cdb = _encode(cdb_block.WriteSame16(
             lba=lba, number_of_logical_blocks=blocks, unmap=unmap, anchor=anchor
-        ).encode()
+        ))
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def compare_and_write(
@@ -509,9 +526,9 @@ class ScsiCommands:
             raise ConfigurationError(
                 "compare and write data must be the same whole number of blocks"
             )
-        cdb = cdb_block.CompareAndWrite(
+        cdb = _encode(cdb_block.CompareAndWrite(
             lba=lba, number_of_logical_blocks=len(compare) // block
-        ).encode()
+        ))
         await self.execute(cdb, data_out=bytes(compare) + bytes(write), lun=lun)
 
     async def synchronize_cache(
@@ -523,16 +540,16 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """SYNCHRONIZE CACHE(16); ``blocks`` 0 means to the last LBA."""
-        cdb = cdb_block.SynchronizeCache16(
+        cdb = _encode(cdb_block.SynchronizeCache16(
             lba=lba, number_of_logical_blocks=blocks, immed=immed
-        ).encode()
+        ))
         await self.execute(cdb, lun=lun)
 
     async def get_lba_status(
         self: _Session, lba: int = 0, *, allocation_length: int = 4096, lun: int | None = None
     ) -> capacity.GetLbaStatusData:
         """GET LBA STATUS: which ranges from ``lba`` on are mapped, deallocated or anchored."""
-        cdb = cdb_block.GetLbaStatus(starting_lba=lba, allocation_length=allocation_length).encode()
+        cdb = _encode(cdb_block.GetLbaStatus(starting_lba=lba, allocation_length=allocation_length))
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return capacity.parse_get_lba_status(_data(result))
 
@@ -544,8 +561,8 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """UNMAP the (lba, blocks) ranges."""
-        data = params.build_unmap_parameter_list(ranges)
-        cdb = cdb_block.Unmap(parameter_list_length=len(data), anchor=anchor).encode()
+        data = _checked(params.build_unmap_parameter_list, ranges)
+        cdb = _encode(cdb_block.Unmap(parameter_list_length=len(data), anchor=anchor))
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def report_supported_opcodes(
@@ -556,9 +573,9 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> reports.SupportedOperationCodes:
         """REPORT SUPPORTED OPERATION CODES, every command (with timeouts if ``timeouts``)."""
-        cdb = cdb_spc.ReportSupportedOperationCodes(
+        cdb = _encode(cdb_spc.ReportSupportedOperationCodes(
             rctd=timeouts, allocation_length=allocation_length
-        ).encode()
+        ))
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return reports.parse_supported_operation_codes_all(_data(result))
 
@@ -567,9 +584,9 @@ class ScsiCommands:
     async def _pr_in(
         self: _Session, service_action: int, allocation_length: int, lun: int | None
     ) -> bytes:
-        cdb = cdb_spc.PersistentReserveIn(
+        cdb = _encode(cdb_spc.PersistentReserveIn(
             service_action=service_action, allocation_length=allocation_length
-        ).encode()
+        ))
         return _data(await self.execute(cdb, data_in=allocation_length, lun=lun))
 
     async def pr_read_keys(
@@ -618,13 +635,15 @@ class ScsiCommands:
         5 PREEMPT AND ABORT, 6 REGISTER AND IGNORE EXISTING KEY; ``type`` e.g. 1 write
         exclusive, 3 exclusive access, 5/6 registrants only, 7/8 all registrants.
         """
-        data = pr.pr_out_parameter_list(key, service_action_key, aptpl=aptpl, all_tg_pt=all_tg_pt)
-        cdb = cdb_spc.PersistentReserveOut(
+        data = _checked(
+            pr.pr_out_parameter_list, key, service_action_key, aptpl=aptpl, all_tg_pt=all_tg_pt
+        )
+        cdb = _encode(cdb_spc.PersistentReserveOut(
             service_action=service_action,
             scope=scope,
             type=type,
             parameter_list_length=len(data),
-        ).encode()
+        ))
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def pr_register(

@@ -8,12 +8,13 @@ import os
 from collections.abc import Awaitable, Generator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 from pyiscsi import errors
 from pyiscsi.aio.commands import ScsiCommands
 from pyiscsi.aio.driver import Driver
 from pyiscsi.config import SessionConfig
+from pyiscsi.options import ConnectOptions
 from pyiscsi.protocol.chap import ChapAlgorithm
 from pyiscsi.protocol.connection import AsyncEvent, Connection, State
 from pyiscsi.protocol.keys import Negotiated
@@ -642,21 +643,24 @@ class _Connect:
         await self._session.close()
 
 
-def connect(url: str | None = None, **options: Any) -> _Connect:
+def connect(url: str | None = None, **options: Unpack[ConnectOptions]) -> _Connect:
     """Log in to ``iscsi://[user[%password]@]host[:port]/target/lun[?args]``.
 
     ``async with pyiscsi.connect(url) as session:`` or ``session = await pyiscsi.connect(url)``.
-    Keyword options override the URL; see :meth:`SessionConfig.build`.
+    Keyword options (:class:`pyiscsi.ConnectOptions`) override the URL; see
+    :meth:`SessionConfig.build`.
     """
     return _Connect(Session(SessionConfig.build(url, **options)))
 
 
-def open_discovery(url: str | None = None, **options: Any) -> _Connect:
+def open_discovery(url: str | None = None, **options: Unpack[ConnectOptions]) -> _Connect:
     """Log in to a portal in a discovery session (``iscsi://host[:port]``)."""
     return _Connect(Session(SessionConfig.build(url, discovery=True, **options), discovery=True))
 
 
-async def discover(url: str | None = None, **options: Any) -> list[DiscoveredTarget]:
+async def discover(
+    url: str | None = None, **options: Unpack[ConnectOptions]
+) -> list[DiscoveredTarget]:
     """SendTargets=All on a portal: every target it reports, with its portals."""
     async with open_discovery(url, **options) as session:
         return await session.send_targets()
