@@ -8,6 +8,7 @@ asked once and remembered.  Writes return only when the target answered GOOD.
 from __future__ import annotations
 
 import asyncio
+import io
 import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
@@ -435,19 +436,26 @@ class ScsiCommands:
         """
         lba, blocks, block = await ScsiCommands._geometry(self, lba, blocks, lun)
         size = blocks * block
-        if into is None:
-            buffer = bytearray(size)
-            view = memoryview(buffer)
-        else:
+        flags = (_DPO if dpo else 0) | (_FUA if fua else 0)
+        if into is not None:
             view = _writable(into, "into")
             if view.nbytes < size:
                 raise ConfigurationError(
                     f"into holds {view.nbytes} bytes; {blocks} blocks of {block} need {size}"
                 )
-            view = view[:size]
-        flags = (_DPO if dpo else 0) | (_FUA if fua else 0)
-        await ScsiCommands._transfer(self, 0x88, flags, lba, blocks, block, view, lun, progress)
-        return bytes(buffer) if into is None else into
+            await ScsiCommands._transfer(
+                self, 0x88, flags, lba, blocks, block, view[:size], lun, progress
+            )
+            return into
+        # The data lands in a BytesIO's own buffer, which getvalue() then hands out as the
+        # bytes object without a copy (CPython does so once no view of it is left).
+        stream = io.BytesIO()
+        if size:
+            stream.seek(size - 1)
+            stream.write(b"\0")
+        with stream.getbuffer() as view:
+            await ScsiCommands._transfer(self, 0x88, flags, lba, blocks, block, view, lun, progress)
+        return stream.getvalue()
 
     async def write(
         self: _Session,

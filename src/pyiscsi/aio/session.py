@@ -511,6 +511,7 @@ class Session(ScsiCommands):
         except asyncio.CancelledError:
             self._cancel(task)
             raise
+        task.handle = None  # no task <-> future cycle: the data buffer is let go at once
         return self._result(task, command.check)
 
     def _cancel(self, task: ScsiTask) -> None:
