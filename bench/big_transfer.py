@@ -15,7 +15,7 @@ import asyncio
 import struct
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -27,34 +27,32 @@ IQN = "iqn.2024-01.org.pyiscsi:bigio"
 MiB = 1 << 20
 
 
-async def timed(label: str, size: int, run: Callable[[], Awaitable[object]]) -> None:
+async def timed(label: str, size: int, run: Awaitable[object]) -> None:
     start = time.perf_counter()
-    await run()
+    await run
     took = time.perf_counter() - start
-    print(f"{label:<44} {size // MiB:>5} MiB  {took:6.2f} s  {size / took / 1e6:7.0f} MB/s")
+    print(f"{label:<40} {size // MiB:>5} MiB  {took:6.2f} s  {size / took / 1e6:7.0f} MB/s")
 
 
 async def bench(url: str, sizes: list[int], rounds: int) -> None:
     async with pyiscsi.connect(url) as s:
         block = await s.block_size()
         for size in sizes:
-            blocks = size // block
-            buffer = bytearray(b"\x01" * size)  # touched: no first-write page faults timed
-            one_read = struct.pack(">BBQIBB", 0x88, 0, 0, blocks, 0, 0)
-            one_write = struct.pack(">BBQIBB", 0x8A, 0, 0, blocks, 0, 0)
-            await s.write(0, buffer)  # the LUN's blocks exist in tgtd's page cache
+            n = size // block
+            buf = bytearray(b"\x01" * size)  # touched: no first-write page faults timed
+            one_read = struct.pack(">BBQIBB", 0x88, 0, 0, n, 0, 0)
+            one_write = struct.pack(">BBQIBB", 0x8A, 0, 0, n, 0, 0)
+            await s.write(0, buf)  # the LUN's blocks exist in tgtd's page cache
             for _ in range(rounds):  # old and new alternate, so load hits both alike
                 await timed(
-                    "execute(READ(16) of n)  one command", size,
-                    lambda: s.execute(one_read, data_in=buffer),
-                )  # fmt: skip
-                await timed("read(0, n, into=buf)  split", size, lambda: s.read(0, blocks, into=buffer))
-                await timed("read(0, n) -> bytes   split", size, lambda: s.read(0, blocks))
+                    "execute(READ(16) of n)  one command", size, s.execute(one_read, data_in=buf)
+                )
+                await timed("read(0, n, into=buf)    split", size, s.read(0, n, into=buf))
+                await timed("read(0, n) -> bytes     split", size, s.read(0, n))
                 await timed(
-                    "execute(WRITE(16) of n) one command", size,
-                    lambda: s.execute(one_write, data_out=buffer),
-                )  # fmt: skip
-                await timed("write(0, buf)         split", size, lambda: s.write(0, buffer))
+                    "execute(WRITE(16) of n) one command", size, s.execute(one_write, data_out=buf)
+                )
+                await timed("write(0, buf)           split", size, s.write(0, buf))
 
 
 def main() -> int:
