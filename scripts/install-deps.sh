@@ -52,7 +52,7 @@ fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] \
     || ! "$venv/bin/python" -c 'import importlib.metadata as m; m.version("pyiscsi")' 2>/dev/null
 then
-    say "pip install -e '.[test,fast]' into $venv"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,fast]'
+    say "pip install -e '.[test,fast,pyscsi]' into $venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,fast,pyscsi]'
     touch "$stamp"
 fi
