@@ -109,10 +109,6 @@ class NegotiationError(LoginError):
     """The login keys could not be agreed, or the target answered nonsense."""
 
 
-class LUNNotFoundError(ISCSIError):
-    """The target has no logical unit of that number (LOGICAL UNIT NOT SUPPORTED)."""
-
-
 class SCSIStatusError(ISCSIError):
     """A SCSI command ended with a status other than GOOD (or CONDITION MET)."""
 
@@ -169,3 +165,11 @@ class TaskManagementError(ISCSIError):
 
 class CommandCancelledError(ISCSIError):
     """The command was cancelled (session closed, task aborted) before the target answered."""
+
+
+class InternalError(ISCSIError):
+    """A bug in pyiscsi: the session stopped rather than retry it as a network fault."""
+
+
+class LUNNotFoundError(ISCSIError):
+    """The target has no such logical unit (LOGICAL UNIT NOT SUPPORTED at connect)."""

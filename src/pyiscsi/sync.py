@@ -20,7 +20,6 @@ from pyiscsi.aio.session import Command as AioCommand
 from pyiscsi.aio.session import ScsiResult
 from pyiscsi.config import SessionConfig
 from pyiscsi.options import ConnectOptions
-from pyiscsi.protocol.connection import Connection
 from pyiscsi.protocol.keys import Negotiated
 from pyiscsi.protocol.tasks import DiscoveredTarget, TaskAttribute, TaskManagementFunction
 from pyiscsi.sync_commands import SyncScsiCommands
@@ -98,10 +97,10 @@ class Command:
         """The asyncio command underneath."""
         return self._command
 
-    def result(self, timeout: float | None = None) -> ScsiResult:
+    def result(self) -> ScsiResult:
         """Block until the target answered; the :class:`ScsiResult` (or the error)."""
         command = self._command
-        return _run(command._session._wait(command, timeout))
+        return _run(command._session._wait(command))
 
 
 class Session(SyncScsiCommands):
@@ -167,14 +166,19 @@ class Session(SyncScsiCommands):
         return self._session.port
 
     @property
-    def connection(self) -> Connection:
-        """The sans-I/O core (only to be touched from the session's event loop)."""
-        return self._session.connection
+    def reconnects(self) -> int:
+        """How many times the session logged in again after a lost connection."""
+        return self._session.reconnects
 
     @property
-    def reconnects(self) -> int:
-        """How many times the session reconnected."""
-        return self._session.reconnects
+    def tsih(self) -> int:
+        """The Target Session Identifying Handle the target gave the session at login."""
+        return self._session.tsih
+
+    @property
+    def state(self) -> str:
+        """Where the session is: ``full feature``, ``recovery``, ``closed``, ..."""
+        return self._session.state
 
     def submit(
         self,
@@ -185,6 +189,7 @@ class Session(SyncScsiCommands):
         lun: int | None = None,
         attribute: TaskAttribute = TaskAttribute.SIMPLE,
         check: bool = True,
+        timeout: float | None = None,
     ) -> Command:
         """Send a CDB now; the :class:`Command`'s ``result()`` waits for the answer."""
         session = self._session
@@ -198,6 +203,7 @@ class Session(SyncScsiCommands):
                         lun=lun,
                         attribute=attribute,
                         check=check,
+                        timeout=timeout,
                     )
                 )
             )

@@ -184,6 +184,8 @@ def test_sync_session_has_every_async_method_and_attribute(url: str) -> None:
         sync_names = {n for n in dir(s) if not n.startswith("_")}
         assert async_names - sync_names == set()
         assert s.reconnects == 0
+        assert s.tsih == s.aio.tsih != 0
+        assert s.state == s.aio.state
         command = s.submit(bytes(6))  # TEST UNIT READY
         assert command.result().status == 0
         data = os.urandom(BLOCK)
