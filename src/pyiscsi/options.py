@@ -7,24 +7,13 @@ a key given wins over the URL.  :meth:`pyiscsi.SessionConfig.build` checks the v
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import TypedDict
 
 from pyiscsi.protocol.chap import ChapAlgorithm
-from pyiscsi.protocol.pdu import IncomingPdu, OutgoingPdu
+from pyiscsi.protocol.connection import PduHook, ReceiveHook, WireHook
 
 __all__ = ["ConnectOptions", "PduHook", "ReceiveHook", "WireHook"]
-
-PduHook = Callable[[OutgoingPdu], "OutgoingPdu | bytes | Sequence[OutgoingPdu | bytes] | None"]
-"""Called with every PDU the initiator sends; returns it (changed or not), None to drop it,
-raw bytes to send instead, or a list of PDUs and bytes."""
-
-WireHook = Callable[[bytes], "bytes | None"]
-"""Called with the encoded bytes of each outgoing PDU; returns the bytes to send (None drops)."""
-
-ReceiveHook = Callable[[IncomingPdu], None]
-"""Sees each decoded PDU from the target."""
-
 
 class ConnectOptions(TypedDict, total=False):
     """Keyword options of ``connect()``, ``open_discovery()``, ``discover()`` and ``open()``."""
