@@ -161,7 +161,12 @@ class AsyncLunFile:
         self._check_open()
         if not self._readable:
             raise errors.UnsupportedOperation("file not open for reading")
-        view = memoryview(buffer).cast("B")
+        try:
+            view = memoryview(buffer).cast("B")
+        except (TypeError, ValueError) as exc:
+            raise errors.ConfigurationError(f"readinto needs a writable buffer: {exc}") from None
+        if view.readonly:
+            raise errors.ConfigurationError("readinto needs a writable buffer")
         count = max(0, min(view.nbytes, self.size - self._pos))
         if count:
             await self._read_at(self._pos, view[:count])
@@ -171,6 +176,8 @@ class AsyncLunFile:
     async def read(self, size: int | None = -1) -> bytes:
         """Up to ``size`` bytes from the current offset (all the rest if ``size`` < 0)."""
         self._check_open()
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+            raise errors.ConfigurationError(f"size must be an integer or None, not {size!r}")
         if size is None or size < 0:
             size = max(0, self.size - self._pos)
         buffer = bytearray(max(0, min(size, self.size - self._pos)))

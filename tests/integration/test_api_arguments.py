@@ -93,6 +93,24 @@ async def test_bad_write_arguments_raise_before_sending(url: str) -> None:
 
 
 @run_async
+async def test_bad_arguments_of_other_helpers_are_configuration_errors(url: str) -> None:
+    async with pyiscsi.connect(url, initiator_name=INITIATOR) as s:
+        await s.block_size()
+        cdbs = count_submits(s)
+        with pytest.raises(pyiscsi.ConfigurationError, match="lba"):
+            await s.verify(-1, 1)
+        with pytest.raises(pyiscsi.ConfigurationError, match="lba"):
+            await s.write_same(2**64, 1)
+        with pytest.raises(pyiscsi.ConfigurationError, match="unmap_logical_block_address"):
+            await s.unmap([(-1, 2)])
+        with pytest.raises(pyiscsi.ConfigurationError, match="reservation_key"):
+            await s.pr_register(2**65)
+        with pytest.raises(pyiscsi.ConfigurationError, match="allocation_length"):
+            await s.inquiry(allocation_length=70000)
+        assert cdbs == []
+
+
+@run_async
 async def test_read_into_wrong_size_is_an_error_and_right_size_returns_the_buffer(url: str) -> None:
     data = os.urandom(4 * BLOCK)
     async with pyiscsi.connect(url, initiator_name=INITIATOR) as s:

@@ -95,6 +95,10 @@ def test_end_of_the_lun(url: str) -> None:
             f.seek(-1)
         with pytest.raises(io.UnsupportedOperation):
             f.truncate(0)
+        with pytest.raises(pyiscsi.ConfigurationError, match="writable buffer"):
+            f.readinto(b"read-only")
+        with pytest.raises(pyiscsi.ConfigurationError, match="whence"):
+            f.seek(0, 7)
         f.seek(-3, os.SEEK_END)
         assert f.read() == b"xyz"  # the refused writes wrote nothing
 

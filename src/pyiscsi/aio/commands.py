@@ -68,11 +68,12 @@ def _data(result: ScsiResult) -> bytes:
     return bytes(result.data)
 
 
-def _encode(command: CDB) -> bytes:
-    """The CDB's bytes; a field that does not fit is the caller's ConfigurationError."""
+def _encode(build: Callable[[], CDB]) -> bytes:
+    """The bytes of the CDB ``build()`` makes; a field that does not fit is the caller's
+    ConfigurationError."""
     try:
-        return command.encode()
-    except ValueError as exc:
+        return build().encode()
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ConfigurationError(str(exc)) from None
 
 
@@ -108,13 +109,13 @@ class ScsiCommands:
 
     async def test_unit_ready(self: _Session, *, lun: int | None = None) -> None:
         """TEST UNIT READY; raises CheckConditionError when the unit is not ready."""
-        await self.execute(_encode(cdb_spc.TestUnitReady()), lun=lun)
+        await self.execute(_encode(lambda: cdb_spc.TestUnitReady()), lun=lun)
 
     async def inquiry(
         self: _Session, *, allocation_length: int = 255, lun: int | None = None
     ) -> inq.StandardInquiry:
         """Standard INQUIRY data."""
-        cdb = _encode(cdb_spc.Inquiry(allocation_length=allocation_length))
+        cdb = _encode(lambda: cdb_spc.Inquiry(allocation_length=allocation_length))
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return inq.parse_standard_inquiry(_data(result))
 
@@ -122,9 +123,11 @@ class ScsiCommands:
         self: _Session, page_code: int, *, allocation_length: int = 4096, lun: int | None = None
     ) -> inq.VpdPage:
         """A Vital Product Data page, parsed (0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0-0xB2)."""
-        cdb = _encode(cdb_spc.Inquiry(
-            evpd=True, page_code=page_code, allocation_length=allocation_length
-        ))
+        cdb = _encode(
+            lambda: cdb_spc.Inquiry(
+                evpd=True, page_code=page_code, allocation_length=allocation_length
+            )
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return inq.parse_vpd(_data(result))
 
@@ -166,9 +169,11 @@ class ScsiCommands:
         self: _Session, *, select_report: int = 0, allocation_length: int = 16384
     ) -> luns.ReportLunsData:
         """REPORT LUNS (sent to LUN 0); the 8-byte LUNs decoded."""
-        cdb = _encode(cdb_spc.ReportLuns(
-            select_report=select_report, allocation_length=allocation_length
-        ))
+        cdb = _encode(
+            lambda: cdb_spc.ReportLuns(
+                select_report=select_report, allocation_length=allocation_length
+            )
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=0)
         return luns.parse_report_luns(_data(result))
 
@@ -183,14 +188,16 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> mode.ModeParameters:
         """MODE SENSE(10): mode parameter header, block descriptors and pages."""
-        cdb = _encode(cdb_spc.ModeSense10(
-            page_code=page_code,
-            subpage_code=subpage_code,
-            pc=pc,
-            dbd=dbd,
-            llbaa=True,
-            allocation_length=allocation_length,
-        ))
+        cdb = _encode(
+            lambda: cdb_spc.ModeSense10(
+                page_code=page_code,
+                subpage_code=subpage_code,
+                pc=pc,
+                dbd=dbd,
+                llbaa=True,
+                allocation_length=allocation_length,
+            )
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return mode.parse_mode_sense10(_data(result))
 
@@ -205,13 +212,15 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> mode.ModeParameters:
         """MODE SENSE(6)."""
-        cdb = _encode(cdb_spc.ModeSense6(
-            page_code=page_code,
-            subpage_code=subpage_code,
-            pc=pc,
-            dbd=dbd,
-            allocation_length=allocation_length,
-        ))
+        cdb = _encode(
+            lambda: cdb_spc.ModeSense6(
+                page_code=page_code,
+                subpage_code=subpage_code,
+                pc=pc,
+                dbd=dbd,
+                allocation_length=allocation_length,
+            )
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return mode.parse_mode_sense6(_data(result))
 
@@ -224,7 +233,9 @@ class ScsiCommands:
     ) -> None:
         """MODE SELECT(10) of ``parameters`` (as returned by :meth:`mode_sense`, changed)."""
         data = _checked(mode.marshal_mode_select10, parameters)
-        cdb = _encode(cdb_spc.ModeSelect10(parameter_list_length=len(data), pf=True, sp=save))
+        cdb = _encode(
+            lambda: cdb_spc.ModeSelect10(parameter_list_length=len(data), pf=True, sp=save)
+        )
         await self.execute(cdb, data_out=data, lun=lun)
 
     # ------------------------------------------------------------------ SBC
@@ -233,7 +244,7 @@ class ScsiCommands:
         self: _Session, *, lun: int | None = None
     ) -> capacity.ReadCapacity10Data:
         """READ CAPACITY(10)."""
-        result = await self.execute(_encode(cdb_block.ReadCapacity10()), data_in=8, lun=lun)
+        result = await self.execute(_encode(lambda: cdb_block.ReadCapacity10()), data_in=8, lun=lun)
         return capacity.parse_read_capacity10(_data(result))
 
     async def read_capacity16(
@@ -244,7 +255,7 @@ class ScsiCommands:
         Also refreshes what :meth:`block_size` and :meth:`num_blocks` remember.
         """
         result = await self.execute(
-            _encode(cdb_block.ReadCapacity16(allocation_length=32)), data_in=32, lun=lun
+            _encode(lambda: cdb_block.ReadCapacity16(allocation_length=32)), data_in=32, lun=lun
         )
         if len(result.data) < 12:
             raise ProtocolError(
@@ -494,9 +505,11 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """VERIFY(16): the medium check, or (with ``data``) a byte-by-byte compare."""
-        cdb = _encode(cdb_block.Verify16(
-            lba=lba, verification_length=blocks, bytchk=1 if data is not None else 0
-        ))
+        cdb = _encode(
+            lambda: cdb_block.Verify16(
+                lba=lba, verification_length=blocks, bytchk=1 if data is not None else 0
+            )
+        )
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def write_same(
@@ -512,9 +525,11 @@ class ScsiCommands:
         """WRITE SAME(16) of one block (``data``; zeroes if None) over ``blocks`` blocks."""
         if data is None:
             data = bytes(await self.block_size(lun=lun))
-        cdb = _encode(cdb_block.WriteSame16(
-            lba=lba, number_of_logical_blocks=blocks, unmap=unmap, anchor=anchor
-        ))
+        cdb = _encode(
+            lambda: cdb_block.WriteSame16(
+                lba=lba, number_of_logical_blocks=blocks, unmap=unmap, anchor=anchor
+            )
+        )
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def compare_and_write(
@@ -534,9 +549,11 @@ class ScsiCommands:
             raise ConfigurationError(
                 "compare and write data must be the same whole number of blocks"
             )
-        cdb = _encode(cdb_block.CompareAndWrite(
-            lba=lba, number_of_logical_blocks=len(compare) // block
-        ))
+        cdb = _encode(
+            lambda: cdb_block.CompareAndWrite(
+                lba=lba, number_of_logical_blocks=len(compare) // block
+            )
+        )
         await self.execute(cdb, data_out=bytes(compare) + bytes(write), lun=lun)
 
     async def synchronize_cache(
@@ -548,16 +565,20 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """SYNCHRONIZE CACHE(16); ``blocks`` 0 means to the last LBA."""
-        cdb = _encode(cdb_block.SynchronizeCache16(
-            lba=lba, number_of_logical_blocks=blocks, immed=immed
-        ))
+        cdb = _encode(
+            lambda: cdb_block.SynchronizeCache16(
+                lba=lba, number_of_logical_blocks=blocks, immed=immed
+            )
+        )
         await self.execute(cdb, lun=lun)
 
     async def get_lba_status(
         self: _Session, lba: int = 0, *, allocation_length: int = 4096, lun: int | None = None
     ) -> capacity.GetLbaStatusData:
         """GET LBA STATUS: which ranges from ``lba`` on are mapped, deallocated or anchored."""
-        cdb = _encode(cdb_block.GetLbaStatus(starting_lba=lba, allocation_length=allocation_length))
+        cdb = _encode(
+            lambda: cdb_block.GetLbaStatus(starting_lba=lba, allocation_length=allocation_length)
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return capacity.parse_get_lba_status(_data(result))
 
@@ -570,7 +591,7 @@ class ScsiCommands:
     ) -> None:
         """UNMAP the (lba, blocks) ranges."""
         data = _checked(params.build_unmap_parameter_list, ranges)
-        cdb = _encode(cdb_block.Unmap(parameter_list_length=len(data), anchor=anchor))
+        cdb = _encode(lambda: cdb_block.Unmap(parameter_list_length=len(data), anchor=anchor))
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def report_supported_opcodes(
@@ -581,9 +602,11 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> reports.SupportedOperationCodes:
         """REPORT SUPPORTED OPERATION CODES, every command (with timeouts if ``timeouts``)."""
-        cdb = _encode(cdb_spc.ReportSupportedOperationCodes(
-            rctd=timeouts, allocation_length=allocation_length
-        ))
+        cdb = _encode(
+            lambda: cdb_spc.ReportSupportedOperationCodes(
+                rctd=timeouts, allocation_length=allocation_length
+            )
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return reports.parse_supported_operation_codes_all(_data(result))
 
@@ -592,9 +615,11 @@ class ScsiCommands:
     async def _pr_in(
         self: _Session, service_action: int, allocation_length: int, lun: int | None
     ) -> bytes:
-        cdb = _encode(cdb_spc.PersistentReserveIn(
-            service_action=service_action, allocation_length=allocation_length
-        ))
+        cdb = _encode(
+            lambda: cdb_spc.PersistentReserveIn(
+                service_action=service_action, allocation_length=allocation_length
+            )
+        )
         return _data(await self.execute(cdb, data_in=allocation_length, lun=lun))
 
     async def pr_read_keys(
@@ -646,12 +671,14 @@ class ScsiCommands:
         data = _checked(
             pr.pr_out_parameter_list, key, service_action_key, aptpl=aptpl, all_tg_pt=all_tg_pt
         )
-        cdb = _encode(cdb_spc.PersistentReserveOut(
-            service_action=service_action,
-            scope=scope,
-            type=type,
-            parameter_list_length=len(data),
-        ))
+        cdb = _encode(
+            lambda: cdb_spc.PersistentReserveOut(
+                service_action=service_action,
+                scope=scope,
+                type=type,
+                parameter_list_length=len(data),
+            )
+        )
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def pr_register(
