@@ -6,7 +6,6 @@ asyncio one's methods."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from collections.abc import Iterator
 
@@ -211,12 +210,6 @@ def test_sync_session_has_every_async_method_and_attribute(url: str) -> None:
         assert s.read(7, 1) == data
         buffer = bytearray(BLOCK)
         assert s.read(7, 1, into=buffer) is buffer
-
-
-def test_library_logs_nothing_to_stderr_unconfigured(capfd: pytest.CaptureFixture[str]) -> None:
-    assert any(isinstance(h, logging.NullHandler) for h in logging.getLogger("pyiscsi").handlers)
-    logging.getLogger("pyiscsi.session").warning("reconnecting (test)")
-    assert "reconnecting" not in capfd.readouterr().err
 
 
 def test_the_sync_loop_is_not_blocked_by_a_split_read(url: str) -> None:

@@ -360,7 +360,8 @@ class ScsiCommands:
                 progress(0, 0)
             return
         limit = await ScsiCommands.max_transfer_blocks(self, lun=lun)
-        piece = max(1, min(limit, PIECE_BYTES // block))
+        # at most the target's limit, PIECE_BYTES, and what a 32-bit EDTL can carry
+        piece = max(1, min(limit, PIECE_BYTES // block, _MAX_TRANSFER // block))
         reading = opcode == _READ16_OPCODE
         pieces = iter(range(lba, lba + blocks, piece))
         done = 0
