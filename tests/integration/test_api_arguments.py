@@ -86,6 +86,8 @@ async def test_bad_write_arguments_raise_before_sending(url: str) -> None:
             await s.read(0, 1, lun=99999)
         with pytest.raises(pyiscsi.ConfigurationError, match=r"data_in length must be 0\.\.2"):
             await s.execute(bytes(16), data_in=2**32)
+        with pytest.raises(pyiscsi.ConfigurationError, match="timeout must be positive"):
+            await s.execute(bytes(6), timeout="5")  # type: ignore[arg-type]
         with pytest.raises(pyiscsi.ConfigurationError, match="cdb must be bytes"):
             await s.execute("x")  # type: ignore[arg-type]
         assert cdbs == []

@@ -279,8 +279,8 @@ class Session(ScsiCommands):
             view = None
         if timeout is None:
             timeout = self.config.command_timeout
-        elif timeout <= 0:
-            raise errors.ConfigurationError(f"timeout must be positive, not {timeout!r}")
+        elif isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise errors.ConfigurationError(f"timeout must be positive seconds, not {timeout!r}")
         lun_field = self._lun_field if lun is None else _lun_field(lun)
         task = ScsiTask(
             cdb=bytes(cdb),
