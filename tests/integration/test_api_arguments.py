@@ -108,7 +108,16 @@ async def test_bad_arguments_of_other_helpers_are_configuration_errors(url: str)
             await s.pr_register(2**65)
         with pytest.raises(pyiscsi.ConfigurationError, match="allocation_length"):
             await s.inquiry(allocation_length=70000)
+        with pytest.raises(pyiscsi.ConfigurationError, match="attribute must be"):
+            await s.execute(bytes(6), attribute=99)  # type: ignore[arg-type]
+        with pytest.raises(pyiscsi.ConfigurationError, match="lun must be"):
+            await s.max_transfer_blocks(lun=-2)
+        with pytest.raises(pyiscsi.ConfigurationError, match="data must be a contiguous"):
+            await s.ping("text")  # type: ignore[arg-type]
+        with pytest.raises(pyiscsi.ConfigurationError, match="pairs must be"):
+            await s.text([("key",)])  # type: ignore[list-item]
         assert cdbs == []
+        assert await s.ping(b"still fine") == b"still fine"
 
 
 @run_async

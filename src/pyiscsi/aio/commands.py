@@ -303,6 +303,8 @@ class ScsiCommands:
             limit = _MAX_TRANSFER
             try:
                 page = await ScsiCommands.block_limits(self, lun=lun)
+            except ConfigurationError:
+                raise
             except (SCSIStatusError, ProtocolError, AssertionError, ValueError):
                 page = None  # no Block Limits page: no limit announced
             if page is not None and page.maximum_transfer_length:

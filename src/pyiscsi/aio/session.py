@@ -282,6 +282,12 @@ class Session(ScsiCommands):
         elif isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise errors.ConfigurationError(f"timeout must be positive seconds, not {timeout!r}")
         lun_field = self._lun_field if lun is None else _lun_field(lun)
+        try:
+            attribute = TaskAttribute(attribute)
+        except ValueError:
+            raise errors.ConfigurationError(
+                f"attribute must be a TaskAttribute, not {attribute!r}"
+            ) from None
         task = ScsiTask(
             cdb=bytes(cdb),
             lun=lun_field,
@@ -423,6 +429,7 @@ class Session(ScsiCommands):
 
     async def ping(self, data: bytes = b"") -> bytes:
         """Send a NOP-Out and return the data the target echoed."""
+        data = bytes(_byte_view("data", data))
         driver = self._usable()
         task = self._core.ping(data, driver.loop.time())
         await driver.track(task)
@@ -430,6 +437,11 @@ class Session(ScsiCommands):
 
     async def text(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Run a Text exchange and return the target's keys (all PDUs of the answer joined)."""
+        if not all(
+            isinstance(p, tuple) and len(p) == 2 and all(isinstance(x, str) for x in p)
+            for p in pairs
+        ):
+            raise errors.ConfigurationError("pairs must be a list of (key, value) strings")
         driver = self._usable()
         task = self._core.text_request(pairs)
         await driver.track(task)
