@@ -216,6 +216,8 @@ def test_sync_session_has_every_async_method_and_attribute(url: str) -> None:
         assert s.state == s.aio.state
         command = s.submit(bytes(6))  # TEST UNIT READY
         assert command.result().status == 0
+        with pytest.raises(pyiscsi.TaskManagementError, match="task does not exist"):
+            s.abort_task(command)  # sent, and answered: it is done
         data = os.urandom(BLOCK)
         s.write(7, data)
         assert s.read(7, 1) == data
