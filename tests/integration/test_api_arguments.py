@@ -189,6 +189,21 @@ async def test_big_transfers_are_split_and_kept_in_flight(
 
 
 @run_async
+async def test_transfers_respect_the_targets_maximum(url: str) -> None:
+    data = os.urandom(1000 * BLOCK)
+    async with pyiscsi.connect(url, initiator_name=INITIATOR) as s:
+        assert await s.max_transfer_blocks() == 2**32 - 1  # tgtd announces no maximum
+        s._transfer_limits[s.lun] = 100  # as a target whose Block Limits say 100 blocks
+        await s.num_blocks()
+        cdbs = count_submits(s)
+        await s.write(3000, data)
+        assert await s.read(3000, 1000) == data
+        lengths = [int.from_bytes(cdb[10:14], "big") for cdb in cdbs]
+        assert lengths == [100] * 10 + [100] * 10  # ten WRITEs, then ten READs
+        assert [cdb[0] for cdb in cdbs] == [0x8A] * 10 + [0x88] * 10
+
+
+@run_async
 async def test_whole_lun_read_and_write(url: str) -> None:
     data = os.urandom(DISK)
     async with pyiscsi.connect(url, initiator_name=INITIATOR) as s:
