@@ -26,12 +26,15 @@ def daemon() -> Iterator[Tgtd]:
     yield from own_daemon()
 
 
+@pytest.fixture(scope="module")
+def targets(daemon: Tgtd) -> TargetFactory:
+    return TargetFactory(daemon)
+
+
 @pytest.fixture
-def url(daemon: Tgtd, request: pytest.FixtureRequest) -> str:
+def url(targets: TargetFactory) -> str:
     """A fresh target (zeroed LUN 1 of DISK bytes) for each test."""
-    factory = daemon.__dict__.setdefault("_fileio_factory", TargetFactory(daemon))
-    assert isinstance(factory, TargetFactory)
-    return factory.new("fileio", size=DISK)[1]
+    return targets.new("fileio", size=DISK)[1]
 
 
 # (offset, length): aligned, and unaligned at both edges of a block, within and across blocks
