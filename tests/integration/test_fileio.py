@@ -142,7 +142,7 @@ def test_flush_sends_synchronize_cache(url: str) -> None:
     assert len(calls) == 2  # close flushes too
 
 
-def test_copyfileobj_of_the_whole_lun_and_back(url: str, tmp_path: object) -> None:
+def test_copyfileobj_of_the_whole_lun_and_back(url: str) -> None:
     content = os.urandom(DISK)
     source = io.BytesIO(content)
     with pyiscsi.open(url, "wb", initiator_name=INITIATOR) as f:
