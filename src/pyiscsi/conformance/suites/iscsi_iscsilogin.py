@@ -133,7 +133,7 @@ def test_DiscoveryMaxCmdSN(target: TargetOptions) -> None:
     windows: list[tuple[str, int, int]] = []
     state = {"armed": False}
 
-    def on_send(p: object) -> object:
+    def on_send(p: pdu.OutgoingPdu) -> pdu.OutgoingPdu:
         if state["armed"] and isinstance(p, pdu.TextRequest):
             state["armed"] = False
             p.immediate = False
@@ -183,7 +183,7 @@ def test_DiscoverySessionRejectsScsi(target: TargetOptions) -> None:
     seen: list[str] = []
     state = {"armed": False}
 
-    def on_send(p: object) -> object:
+    def on_send(p: pdu.OutgoingPdu) -> pdu.OutgoingPdu:
         if state["armed"] and isinstance(p, pdu.TextRequest):
             state["armed"] = False
             return pdu.ScsiCommand(itt=p.itt, cdb=bytes(6), cmdsn=p.cmdsn,
