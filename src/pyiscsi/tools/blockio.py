@@ -115,15 +115,20 @@ async def run_pool(
     items: Iterator[tuple[int, int]],
     work: Callable[[int, int, int], Awaitable[None]],
     max_in_flight: int,
+    *,
+    stop: Callable[[], bool] | None = None,
 ) -> None:
-    """Run ``work(index, lba, blocks)`` for each item with at most ``max_in_flight`` running;
-    the first exception cancels the rest and is raised.
+    """Run ``work(index, lba, blocks)`` for each item with at most ``max_in_flight`` running,
+    until the items end or ``stop()`` is true; the first exception cancels the rest and is
+    raised.
     """
     numbered = enumerate(items)
 
     async def worker() -> None:
         for index, (lba, blocks) in numbered:
             await work(index, lba, blocks)
+            if stop is not None and stop():
+                return
 
     try:
         async with asyncio.TaskGroup() as group:

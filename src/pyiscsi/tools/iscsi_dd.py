@@ -378,7 +378,12 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
                 await xcopy(src, dst, copy, total or 0)
             else:
                 count = total if total is not None else 1 << 62
-                await blockio.run_pool(blockio.chunks(0, count, args.blocks), copy.work, args.max)
+                await blockio.run_pool(
+                    blockio.chunks(0, count, args.blocks),
+                    copy.work,
+                    args.max,
+                    stop=lambda: copy.eof,
+                )
         except asyncio.CancelledError:
             out.interrupt_note = (
                 f"interrupted: {copy.copied_blocks} of "
