@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pyiscsi import Session
 from pyiscsi.errors import SCSIStatusError
 from pyiscsi.scsi import cdb
+from pyiscsi.scsi.inquiry import LogicalBlockProvisioning, parse_vpd
 from pyiscsi.scsi.params import build_unmap_parameter_list
 from pyiscsi.tools import blockio, common
 from pyiscsi.tools.progress import Progress
@@ -21,6 +23,17 @@ from pyiscsi.tools.progress import Progress
 PROG = "iscsi-discard"
 WRITE_SAME_DEFAULT_BLOCKS = 1 << 16  # per command when the target states no limit
 UNMAP_DEFAULT_BLOCKS = 1 << 16
+
+
+async def _anchor_supported(session: Session) -> bool:
+    """ANC_SUP of the Logical Block Provisioning VPD page (False if there is none)."""
+    command = cdb.Inquiry(evpd=True, page_code=0xB2, allocation_length=64).encode()
+    try:
+        result = await session.execute(command, data_in=64)
+    except SCSIStatusError:
+        return False
+    page = parse_vpd(bytes(result.data))
+    return isinstance(page, LogicalBlockProvisioning) and bool(page.anc_sup)
 
 
 def add_options(parser: common.ToolArgumentParser) -> None:
@@ -72,6 +85,11 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
                     "MAXIMUM UNMAP LBA COUNT); -z writes zeroes instead"
                 )
             per = min(unmap_max, 0xFFFFFFFF)
+            if args.anchor and not await _anchor_supported(session):
+                raise common.ToolError(
+                    "the LUN does not support anchored blocks (ANC_SUP is 0 in its Logical "
+                    "Block Provisioning page): UNMAP without -a"
+                )
             what = "UNMAP"
         zero = bytes(geo.block_size)
         bar = Progress(count * geo.block_size)
