@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tgt
-from tgt import Tgtd
-
 import pyiscsi.sync
+from tgt import Tgtd
 
 pytestmark = pytest.mark.integration
 
