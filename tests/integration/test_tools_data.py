@@ -134,8 +134,9 @@ def test_dd_past_end_of_lun_fails_before_writing(tgtd_data: Tgtd, tmp_path: Path
 
 
 def test_dd_source_shorter_than_asked(tgtd_data: Tgtd) -> None:
-    line = fail("dd", "-s", "-", "--dst", tgtd_data.url(TARGET, 1), "--count", "10",
-                stdin=bytes(3 * BLOCK))
+    line = fail(
+        "dd", "-s", "-", "--dst", tgtd_data.url(TARGET, 1), "--count", "10", stdin=bytes(3 * BLOCK)
+    )
     assert "stdin ended after 1536 bytes, 5120 expected" in line
     line = fail("dd", "-s", tgtd_data.url(TARGET, 1), "--dst", "-", "--count", "999999")
     assert "only 16384 blocks, 999999 asked for" in line
@@ -143,8 +144,7 @@ def test_dd_source_shorter_than_asked(tgtd_data: Tgtd) -> None:
 
 def test_dd_json_and_xcopy_refused_by_tgtd(tgtd_data: Tgtd, tmp_path: Path) -> None:
     lun1, lun2 = tgtd_data.url(TARGET, 1), tgtd_data.url(TARGET, 2)
-    doc = json.loads(ok("dd", "-s", lun1, "--dst", str(tmp_path / "x"), "--count", "8",
-                        "--json"))
+    doc = json.loads(ok("dd", "-s", lun1, "--dst", str(tmp_path / "x"), "--count", "8", "--json"))
     assert doc["blocks"] == 8 and doc["bytes"] == 8 * BLOCK and doc["block_size"] == BLOCK
     line = fail("dd", "-s", lun1, "--dst", lun2, "--xcopy")
     assert "EXTENDED COPY" in line
@@ -223,10 +223,14 @@ def test_pr_two_initiators(tgtd_data: Tgtd) -> None:
         ]
         doc = json.loads(ok("pr", "-i", b, "-r", "--json", lun))
         assert doc["reservation"] == {
-            "key": 0xABC, "scope": 0, "type": 5, "type_name": "Write Exclusive, Registrants Only"
+            "key": 0xABC,
+            "scope": 0,
+            "type": 5,
+            "type_name": "Write Exclusive, Registrants Only",
         }
-        assert "RESERVATION CONFLICT" in fail("dd", "-i", b, "-s", "-", "--dst", lun,
-                                              stdin=bytes(BLOCK))
+        assert "RESERVATION CONFLICT" in fail(
+            "dd", "-i", b, "-s", "-", "--dst", lun, stdin=bytes(BLOCK)
+        )
         # B registers its own key; a second RESERVE by B conflicts with A's reservation
         ok("pr", "-i", b, "-G", "-S", "0xb0b", lun)
         keys = ok("pr", "-i", a, "-k", lun).splitlines()[1:]

@@ -348,9 +348,10 @@ def _describe(exc: BaseException) -> str:
 def error_line(exc: BaseException) -> str:
     """The one line (without the program name) that reports ``exc``."""
     if isinstance(exc, NegotiationError) and "digest" in str(exc).lower():
+        key = "data_digest" if "DataDigest" in str(exc) else "header_digest"
         return (
-            f"login failed: {_describe(exc)} (the target refuses the digest asked for; allow "
-            "none with header_digest=crc32c,none or data_digest=crc32c,none in the URL)"
+            f"login failed: {_describe(exc)} (the target refuses the digest asked for; "
+            f"to allow none, ask for {key}=crc32c,none in the URL)"
         )
     if isinstance(exc, LoginError):
         return f"login failed: {_describe(exc)}"
