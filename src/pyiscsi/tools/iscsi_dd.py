@@ -435,6 +435,7 @@ def add_options(parser: common.ToolArgumentParser) -> None:
         help="source: iscsi:// URL, file or block device, - for stdin",
     )
     parser.add_argument(
+        "-d",
         "--dst",
         required=True,
         metavar="URL|PATH|-",
