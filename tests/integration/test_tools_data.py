@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -262,3 +264,33 @@ def test_lun_that_does_not_exist_fails(tgtd_data: Tgtd) -> None:
     for name in ("inq", "readcapacity16", "swp", "md5sum", "pr", "rtpg", "discard"):
         line = fail(name, tgtd_data.url(TARGET, 7))
         assert line.endswith(f"LUN 7 of {TARGET} at {tgtd_data.portal} does not exist"), line
+
+
+def test_dd_ctrl_c_says_how_far_it_got(tgtd_data: Tgtd) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pyiscsi",
+            "dd",
+            "-s",
+            tgtd_data.url(TARGET, 1),
+            "--dst",
+            "-",
+            "-b",
+            "8",
+            "-m",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stdout is not None
+    assert len(proc.stdout.read(8 * BLOCK)) == 8 * BLOCK  # the copy is under way
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=RUN_TIMEOUT)
+    assert proc.returncode == 130
+    copied = re.fullmatch(rb"iscsi-dd: interrupted: (\d+) of 16384 blocks copied\n", err)
+    assert copied is not None, err
+    assert int(copied.group(1)) < 16384  # counted once confirmed: maybe not the last piece
