@@ -294,3 +294,32 @@ def test_dd_ctrl_c_says_how_far_it_got(tgtd_data: Tgtd) -> None:
     copied = re.fullmatch(rb"iscsi-dd: interrupted: (\d+) of 16384 blocks copied\n", err)
     assert copied is not None, err
     assert int(copied.group(1)) < 16384  # counted once confirmed: maybe not the last piece
+
+
+def test_dd_ignore_errors_and_progress(tgtd_data: Tgtd, data_file: Path) -> None:
+    lun = tgtd_data.url(TARGET, 2)
+    ok("swp", "-s", "on", lun)
+    try:
+        done = tool("dd", "-s", str(data_file), "--dst", lun, "-n", "-b", "4096")
+    finally:
+        ok("swp", "-s", "off", lun)
+    assert done.returncode == 0
+    err = done.stderr.decode().splitlines()
+    assert len(err) == 5  # 4 failed WRITEs of 4096 blocks, then the count
+    assert all("the LUN is write protected" in line and "ignored" in line for line in err[:4])
+    assert err[4] == "iscsi-dd: 4 failed commands ignored"
+    done = tool("dd", "-s", str(data_file), "--dst", lun, "--progress")
+    assert done.returncode == 0
+    bar = done.stderr.decode()
+    assert "100% 8.4 MB of 8.4 MB" in bar and "ETA" in bar and bar.endswith("\n")
+    assert ok("md5sum", lun).strip() == md5sum_of_file(data_file)
+
+
+def test_swp_on_output_matches_libiscsi(tgtd_data: Tgtd) -> None:
+    lun = tgtd_data.url(TARGET, 2)
+    try:
+        theirs = subprocess.run(["/usr/bin/iscsi-swp", "-s", "on", lun], capture_output=True)
+        assert theirs.stdout == b"SWP:0\nTurning SWP ON\n"
+        assert ok("swp", "-s", "off", lun) == "SWP:1\nTurning SWP OFF\n"
+    finally:
+        ok("swp", "-s", "off", lun)
