@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 
 from pyiscsi.errors import ConfigurationError
 from pyiscsi.protocol.chap import DEFAULT_ALGORITHMS, ChapAlgorithm, ChapCredentials
+from pyiscsi.protocol.connection import NO_HOOKS, Hooks
 from pyiscsi.protocol.keys import OperationalSettings
 from pyiscsi.url import DEFAULT_PORT, ISCSIURL, parse_portal_url, parse_url
 
@@ -35,7 +36,11 @@ _SESSION_OPTIONS: dict[str, tuple[type, bool]] = {
     "nop_timeout": (float, False),
     "reconnect": (bool, False),
     "reconnect_timeout": (float, True),
+    "max_reconnects": (int, True),
+    "check_lun": (bool, False),
+    "abort_timeout": (float, False),
 }
+_HOOKS = ("pdu_hook", "wire_hook", "receive_hook")
 
 
 def _digests(name: str, value: str | tuple[str, ...]) -> tuple[str, ...]:
@@ -78,6 +83,12 @@ class SessionConfig:
     nop_timeout: float = 10.0
     reconnect: bool = True
     reconnect_timeout: float | None = 60.0
+    max_reconnects: int | None = None
+    check_lun: bool = True
+    abort_timeout: float = 5.0
+    hooks: Hooks = NO_HOOKS
+    require_auth: bool = False
+    require_mutual_chap: bool = False
 
     def __repr__(self) -> str:
         return (
@@ -98,12 +109,18 @@ class SessionConfig:
         """Combine a URL (``iscsi://...``) and keyword options; keywords win over the URL.
 
         Options: host, port, target, lun, initiator_name, initiator_alias, user, password,
-        target_user, target_password, auth, header_digest, data_digest, login_timeout,
+        target_user, target_password, auth, require_auth (refuse a target that lets us in
+        without CHAP), require_mutual_chap (refuse a login where the target does not prove
+        itself with mutual CHAP), header_digest, data_digest, login_timeout,
         command_timeout, nop_interval, nop_timeout, reconnect (True: after a lost connection,
         log in again and re-send the unfinished commands), reconnect_timeout (seconds to keep
-        trying, None for ever), and any :class:`OperationalSettings` field
-        (max_recv_data_segment_length, max_burst_length, first_burst_length, immediate_data,
-        initial_r2t, max_outstanding_r2t, default_time2wait, default_time2retain, ...).
+        trying, None for ever), max_reconnects (attempts, None: no limit), check_lun (fail
+        the connect when the LUN does not exist), abort_timeout (seconds for each step after a
+        command timed out: ABORT TASK, LOGICAL UNIT RESET, reconnect), pdu_hook / wire_hook /
+        receive_hook (see :class:`pyiscsi.protocol.connection.Hooks`), and any
+        :class:`OperationalSettings` field (max_recv_data_segment_length, max_burst_length,
+        first_burst_length, immediate_data, initial_r2t, max_outstanding_r2t,
+        default_time2wait, default_time2retain, ...).
         """
         environ = os.environ if env is None else env
         if isinstance(url, str):
@@ -155,6 +172,18 @@ class SessionConfig:
             )
         elif target_user is not None:
             raise ConfigurationError("mutual CHAP (target_user) needs CHAP user and password too")
+        require_auth = take("require_auth", False)
+        require_mutual = take("require_mutual_chap", False)
+        if not isinstance(require_auth, bool) or not isinstance(require_mutual, bool):
+            raise ConfigurationError("require_auth and require_mutual_chap must be bools")
+        if require_mutual and (credentials is None or credentials.target_username is None):
+            raise ConfigurationError(
+                "require_mutual_chap needs target_user and target_password (and user, password)"
+            )
+        if require_auth or require_mutual:
+            if credentials is None:
+                raise ConfigurationError("require_auth needs a CHAP user and password")
+            credentials.require_auth = True
 
         settings = OperationalSettings()
         hd = take("header_digest", parsed.header_digest)
@@ -169,7 +198,14 @@ class SessionConfig:
         settings.validate()
 
         config = cls(
-            host=host, port=port, target=target, lun=lun, credentials=credentials, settings=settings
+            host=host,
+            port=port,
+            target=target,
+            lun=lun,
+            credentials=credentials,
+            settings=settings,
+            require_auth=require_auth or require_mutual,
+            require_mutual_chap=require_mutual,
         )
         for name, (kind, nullable) in _SESSION_OPTIONS.items():
             if name not in opts:
@@ -185,9 +221,22 @@ class SessionConfig:
                         f"{name} must be a positive number of seconds, not {value!r}"
                     )
                 value = float(value)
+            elif kind is int:
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ConfigurationError(f"{name} must be a whole number >= 0, not {value!r}")
             elif not isinstance(value, kind):
                 raise ConfigurationError(f"{name} must be a {kind.__name__}, not {value!r}")
             setattr(config, name, value)
+        hooks = {name: opts.pop(name) for name in _HOOKS if name in opts}
+        for name, hook in hooks.items():
+            if hook is not None and not callable(hook):
+                raise ConfigurationError(f"{name} must be callable, not {hook!r}")
+        if any(hook is not None for hook in hooks.values()):
+            config.hooks = Hooks(
+                pdu=hooks.get("pdu_hook"),  # type: ignore[arg-type]
+                wire=hooks.get("wire_hook"),  # type: ignore[arg-type]
+                receive=hooks.get("receive_hook"),  # type: ignore[arg-type]
+            )
         if opts:
             raise ConfigurationError(f"unknown option(s): {', '.join(sorted(opts))}")
         if not config.initiator_name:

@@ -30,7 +30,9 @@ from pyiscsi.errors import (
     ConfigurationError,
     LocalProtocolError,
     NegotiationError,
+    ProtocolError,
 )
+from pyiscsi.protocol.keys import parse_number
 
 __all__ = [
     "AUTH_ALGORITHMS",
@@ -132,22 +134,29 @@ def encode_binary(value: bytes, base64: bool = False) -> str:
     return "0x" + value.hex()
 
 
-def decode_binary(text: str) -> bytes:
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def decode_binary(text: str, max_length: int = MAX_CHALLENGE_LENGTH) -> bytes:
     """Decode an RFC 7143 binary-value (``0x``/``0X`` hex or ``0b``/``0B`` base64).
 
     An odd number of hex digits is read with an implied leading zero.  Raises
-    :class:`~pyiscsi.errors.NegotiationError` on anything else.
+    :class:`~pyiscsi.errors.NegotiationError` on anything else, and on a value longer than
+    ``max_length`` bytes (judged from the text, before decoding).
     """
     prefix, digits = text[:2], text[2:]
     shown = text if len(text) <= 40 else text[:37] + "..."
     if not digits:
         raise NegotiationError(f"binary value {shown!r} is empty or has no 0x/0b prefix")
+    encoded_max = 2 * max_length if prefix in ("0x", "0X") else 4 * ((max_length + 2) // 3)
+    if len(digits) > encoded_max:
+        raise NegotiationError(f"binary value {shown!r} is longer than {max_length} bytes")
     try:
         if prefix in ("0x", "0X"):
             if len(digits) % 2:
                 digits = "0" + digits
-            if not digits.isascii():
-                raise ValueError("not ASCII")
+            if not _HEX_DIGITS.issuperset(digits):
+                raise ValueError("not hex digits")
             return bytes.fromhex(digits)
         if prefix in ("0b", "0B"):
             return _base64.b64decode(digits.encode("ascii"), validate=True)
@@ -158,13 +167,18 @@ def decode_binary(text: str) -> bytes:
 
 @dataclass(slots=True, repr=False)
 class ChapCredentials:
-    """CHAP names and secrets; target_* set together enable mutual CHAP."""
+    """CHAP names and secrets; target_* set together enable mutual CHAP.
+
+    ``require_auth``: offer only CHAP and refuse a target that answers AuthMethod=None
+    (mutual CHAP always does).
+    """
 
     username: str
     secret: str
     target_username: str | None = None
     target_secret: str | None = None
     algorithms: tuple[ChapAlgorithm, ...] = DEFAULT_ALGORITHMS
+    require_auth: bool = False
 
     def __repr__(self) -> str:
         target_secret = None if self.target_secret is None else "***"
@@ -172,7 +186,8 @@ class ChapCredentials:
             f"ChapCredentials(username={self.username!r}, secret='***', "
             f"target_username={self.target_username!r}, "
             f"target_secret={target_secret!r}, "
-            f"algorithms=({', '.join(a.name for a in self.algorithms)}))"
+            f"algorithms=({', '.join(a.name for a in self.algorithms)}), "
+            f"require_auth={self.require_auth})"
         )
 
     __str__ = __repr__
@@ -260,7 +275,8 @@ class ChapInitiator:
         keys = _pairs_dict(pairs)
         algorithm = self._parse_algorithm(_require(keys, "CHAP_A"))
         identifier = self._parse_identifier(_require(keys, "CHAP_I"))
-        challenge = decode_binary(_require(keys, "CHAP_C"))
+        # decoding bounded just past the limit, so the check below names the length
+        challenge = decode_binary(_require(keys, "CHAP_C"), MAX_CHALLENGE_LENGTH + 1)
         if len(challenge) < MIN_CHALLENGE_LENGTH:
             raise AuthenticationError(
                 f"target CHAP_C is {len(challenge)} bytes, shorter than {MIN_CHALLENGE_LENGTH}"
@@ -325,10 +341,9 @@ class ChapInitiator:
 
     def _parse_algorithm(self, text: str) -> ChapAlgorithm:
         offered = ",".join(str(int(a)) for a in self.credentials.algorithms)
-        if text.isascii() and text.isdigit():
-            for algorithm in self.credentials.algorithms:
-                if int(text) == algorithm:
-                    return ChapAlgorithm(algorithm)
+        for algorithm in self.credentials.algorithms:
+            if text == str(int(algorithm)):
+                return ChapAlgorithm(algorithm)
         raise AuthenticationError(
             f"target chose CHAP_A={text[:40]}, not one of the offered algorithms {offered}"
         )
@@ -336,13 +351,8 @@ class ChapInitiator:
     @staticmethod
     def _parse_identifier(text: str) -> int:
         try:
-            if text[:2] in ("0x", "0X"):
-                value = int(text[2:], 16)
-            elif text.isascii() and text.isdigit():
-                value = int(text)
-            else:
-                raise ValueError(text)
-        except ValueError:
+            value = parse_number(text)
+        except ProtocolError:
             raise AuthenticationError(f"target sent an invalid CHAP_I {text[:40]!r}") from None
         if not 0 <= value <= 255:
             raise AuthenticationError(f"target sent CHAP_I={value}, not in 0..255")

@@ -270,6 +270,12 @@ KEYS: dict[str, KeySpec] = _spec(
     KeySpec("OFMarkInt", _K.RANGE, Use.IO, "IT", "2048", 1, 65535, obsolete=True),
 )
 
+#: The most this initiator implements of keys whose RFC range is wider: one connection per
+#: session, error recovery level 0 (a failed connection fails its commands, then recovery).
+IMPLEMENTED: dict[str, int] = {"MaxConnections": 1, "ErrorRecoveryLevel": 0}
+#: Most distinct unknown keys answered NotUnderstood in one login (vendor keys are a few).
+MAX_UNKNOWN_KEYS = 256
+
 #: Keys of the security stage (AuthMethod and the CHAP keys); not operational.
 SECURITY_KEYS = frozenset({"AuthMethod", "CHAP_A", "CHAP_I", "CHAP_C", "CHAP_N", "CHAP_R"})
 
@@ -317,12 +323,27 @@ def encode_text(pairs: Iterable[tuple[str, str]]) -> bytes:
     return bytes(out)
 
 
-def decode_text(data: bytes | memoryview) -> list[tuple[str, str]]:
+#: Most key=value pairs taken from one Login/Text exchange (a SendTargets answer of a big array
+#: lists a few thousand); more is refused before any pair is built.
+MAX_TEXT_PAIRS = 32768
+#: Longest key name (RFC 7143 section 6.1: at most 63 bytes).
+MAX_KEY_LENGTH = 63
+#: Longest value (RFC 7143 section 6.1: text and large binary values are at most 8192 bytes).
+MAX_VALUE_LENGTH = 8192
+# a numerical value is at most 64 bits: 20 decimal or 16 hex digits after leading zeros
+_MAX_DECIMAL_DIGITS = 20
+_MAX_HEX_DIGITS = 16
+
+
+def decode_text(
+    data: bytes | memoryview | bytearray, max_pairs: int = MAX_TEXT_PAIRS
+) -> list[tuple[str, str]]:
     """Decode the key=value pairs of a Login/Text data segment.
 
     Every pair must end with NUL; trailing NUL padding is ignored.  Raises
-    :class:`~pyiscsi.errors.ProtocolError` on a pair without ``=``, an empty key or
-    bytes that are not UTF-8.
+    :class:`~pyiscsi.errors.ProtocolError` on a pair without ``=``, an empty key, a key
+    longer than 63 bytes, a value longer than 8192 bytes, bytes that are not UTF-8, or
+    more than ``max_pairs`` pairs (counted before any is decoded).
     """
     raw = bytes(data)
     body = raw.rstrip(b"\0")
@@ -330,31 +351,51 @@ def decode_text(data: bytes | memoryview) -> list[tuple[str, str]]:
         return []
     if len(body) == len(raw):
         raise ProtocolError("text data does not end with a NUL character")
+    count = body.count(b"\0") + 1
+    if count > max_pairs:
+        raise ProtocolError(f"text data holds {count} key=value pairs, more than {max_pairs}")
     pairs: list[tuple[str, str]] = []
     for item in body.split(b"\0"):
-        try:
-            text = item.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ProtocolError(f"text key=value {item[:64]!r} is not valid UTF-8") from exc
-        key, sep, value = text.partition("=")
+        raw_key, sep, raw_value = item.partition(b"=")
         if not sep:
-            raise ProtocolError(f"text item {text[:64]!r} has no '='")
-        if not key:
-            raise ProtocolError(f"text item {text[:64]!r} has an empty key")
+            raise ProtocolError(f"text item {item[:64]!r} has no '='")
+        if not raw_key:
+            raise ProtocolError(f"text item {item[:64]!r} has an empty key")
+        if len(raw_key) > MAX_KEY_LENGTH:
+            raise ProtocolError(
+                f"text key {raw_key[:64]!r}... is longer than {MAX_KEY_LENGTH} bytes"
+            )
+        if len(raw_value) > MAX_VALUE_LENGTH:
+            raise ProtocolError(
+                f"value of text key {raw_key[:64]!r} is {len(raw_value)} bytes, "
+                f"longer than {MAX_VALUE_LENGTH}"
+            )
+        try:
+            key = raw_key.decode("utf-8")
+            value = raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError(f"text key=value {item[:64]!r} is not valid UTF-8") from None
         pairs.append((key, value))
     return pairs
 
 
 def parse_number(text: str) -> int:
-    """Parse an RFC 7143 numerical value: decimal, or hex with a ``0x`` prefix."""
+    """Parse an RFC 7143 numerical value: decimal, or hex with a ``0x`` prefix, at most 64 bits.
+
+    Raises :class:`~pyiscsi.errors.ProtocolError` on anything else (never ValueError).
+    """
     if text[:2] in ("0x", "0X"):
-        digits, base = text[2:], 16
+        digits, base, most = text[2:], 16, _MAX_HEX_DIGITS
         ok = bool(digits) and all(c in "0123456789abcdefABCDEF" for c in digits)
     else:
-        digits, base = text, 10
+        digits, base, most = text, 10, _MAX_DECIMAL_DIGITS
         ok = digits.isascii() and digits.isdigit()
+    shown = text if len(text) <= 40 else text[:37] + "..."
     if not ok:
-        raise ValueError(f"{text!r} is not a number")
+        raise ProtocolError(f"{shown!r} is not a number")
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > most:
+        raise ProtocolError(f"{shown!r} is larger than 64 bits")
     return int(digits, base)
 
 
@@ -422,6 +463,14 @@ class OperationalSettings:
             if not spec.minimum <= value <= spec.maximum:
                 raise ConfigurationError(
                     f"{name}={value} is out of range {spec.minimum}..{spec.maximum}"
+                )
+        for name, key in (
+            ("max_connections", "MaxConnections"),
+            ("error_recovery_level", "ErrorRecoveryLevel"),
+        ):
+            if getattr(self, name) != IMPLEMENTED[key]:
+                raise ConfigurationError(
+                    f"{name}={getattr(self, name)}: only {IMPLEMENTED[key]} is implemented"
                 )
         if self.first_burst_length > self.max_burst_length:
             raise ConfigurationError(
@@ -492,6 +541,8 @@ class Negotiated:
     error_recovery_level: int = 0
     target_alias: str | None = None
     target_portal_group_tag: int | None = None
+    #: The TSIH the target assigned to the session in the final Login Response (0: none yet).
+    tsih: int = 0
 
     def as_keys(self) -> dict[str, str]:
         """The agreed values as key names and wire values, for display."""
@@ -525,15 +576,15 @@ def _parse_bool(spec: KeySpec, value: str) -> bool:
         return True
     if value == "No":
         return False
-    raise NegotiationError(f"{spec.name}={value!r}: expected Yes or No")
+    raise NegotiationError(f"{spec.name}={_shown(value)}: expected Yes or No")
 
 
 def _parse_num(spec: KeySpec, value: str) -> int:
     assert spec.minimum is not None and spec.maximum is not None
     try:
         number = parse_number(value)
-    except ValueError:
-        raise NegotiationError(f"{spec.name}={value!r}: expected a number") from None
+    except ProtocolError:
+        raise NegotiationError(f"{spec.name}={_shown(value)}: expected a number") from None
     if not spec.minimum <= number <= spec.maximum:
         raise NegotiationError(
             f"{spec.name}={number} is out of range {spec.minimum}..{spec.maximum}"
@@ -579,7 +630,7 @@ _RESPOND: dict[KeyKind, _Responder] = {
 def _check_list(spec: KeySpec, answer: str, offered: str) -> str:
     if answer not in offered.split(","):
         raise NegotiationError(
-            f"target answered {spec.name}={answer}, which is not one of the offered "
+            f"target answered {spec.name}={_shown(answer)}, which is not one of the offered "
             f"values {offered}"
         )
     return answer
@@ -628,6 +679,21 @@ _CHECK: dict[KeyKind, _Checker] = {
 _DECIDED_BY_OFFER = {(KeyKind.BOOLEAN_AND, "No"), (KeyKind.BOOLEAN_OR, "Yes")}
 
 
+def _check_implemented(spec: KeySpec, agreed: str) -> None:
+    """Refuse an outcome this initiator does not implement (MaxConnections > 1, ERL > 0)."""
+    most = IMPLEMENTED.get(spec.name)
+    if most is not None and parse_number(agreed) > most:
+        raise NegotiationError(
+            f"target insists on {spec.name}={agreed}; this initiator implements only "
+            f"{spec.name}={most}"
+        )
+
+
+def _shown(value: str) -> str:
+    """A value for an error message, cut to 40 characters."""
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
 def _to_field(spec: KeySpec, value: str) -> bool | int | str:
     """Convert an agreed wire value to the type of its :class:`Negotiated` field."""
     if spec.kind is KeyKind.LIST:
@@ -660,6 +726,7 @@ class Negotiation:
     _answered: set[str] = field(default_factory=set, init=False, repr=False)
     _declared: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _target_declared: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _unknown_keys: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.session_type not in _SESSION_TYPES:
@@ -693,7 +760,11 @@ class Negotiation:
         key's result function or a value is out of range.
         """
         answers: list[tuple[str, str]] = []
+        seen: set[str] = set()
         for key, value in pairs:
+            if key in seen:
+                raise NegotiationError(f"target sent {key} twice in one Login Response")
+            seen.add(key)
             spec = KEYS.get(key)
             if spec is None:
                 answer = self._unknown(key, value)
@@ -750,6 +821,9 @@ class Negotiation:
         if value in _NON_VALUES:
             log.debug("target answered %s=%s", key, value)
             return None
+        self._unknown_keys.add(key)
+        if len(self._unknown_keys) > MAX_UNKNOWN_KEYS:
+            raise NegotiationError(f"target sent more than {MAX_UNKNOWN_KEYS} unknown keys")
         log.debug("target sent unknown key %s; answering %s", key, NOT_UNDERSTOOD)
         return NOT_UNDERSTOOD
 
@@ -761,10 +835,11 @@ class Negotiation:
             agreed = self._fallback(spec, offered, value)
         else:
             agreed = _CHECK[spec.kind](spec, value, offered)
+        _check_implemented(spec, agreed)
         if key in self._answered:
             if agreed != self._agreed[key]:
                 raise NegotiationError(
-                    f"target answered {key} a second time with a different value ({value})"
+                    f"target answered {key} a second time with a different value ({_shown(value)})"
                 )
             return
         self._answered.add(key)
@@ -798,6 +873,12 @@ class Negotiation:
         if spec.kind is KeyKind.DECLARATIVE:
             if spec.numerical:
                 _parse_num(spec, value)
+            previous = self._target_declared.get(key)
+            if previous is not None and previous != value:
+                raise NegotiationError(
+                    f"target declared {key} twice with different values ({_shown(previous)}, "
+                    f"{_shown(value)})"
+                )
             self._target_declared[key] = value
             log.debug("target declared %s=%s", key, value)
             return None
@@ -810,8 +891,9 @@ class Negotiation:
             log.debug("target offered %s in a discovery session; answering %s", key, IRRELEVANT)
             return IRRELEVANT
         answer = _RESPOND[spec.kind](spec, value, self.settings.value_of(key))
+        agreed = answer
         if answer == REJECT:
-            self._agree(key, self._fallback(spec, self.settings.value_of(key), REJECT))
-        else:
-            self._agree(key, answer)
+            agreed = self._fallback(spec, self.settings.value_of(key), REJECT)
+        _check_implemented(spec, agreed)
+        self._agree(key, agreed)
         return answer

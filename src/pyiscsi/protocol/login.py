@@ -5,10 +5,17 @@ T (transit) bit, the next one (NSG)::
 
     SecurityNegotiation (0) --> LoginOperationalNegotiation (1) --> FullFeaturePhase (3)
 
+With CHAP credentials the login starts in the security stage; without, it starts in the
+operational stage (CSG=1, NSG=3, as libiscsi does): one round trip fewer, and no AuthMethod.
+
 - Security: ``AuthMethod`` is agreed; with CHAP the target names the algorithm (CHAP_A) and
   sends an identifier (CHAP_I) and challenge (CHAP_C); we answer with our name (CHAP_N) and
   response (CHAP_R) and, for mutual CHAP, a challenge of our own, whose answer we verify.
 - Operational: the session parameters (digests, burst lengths, ...) are agreed key by key.
+- Every response is checked against RFC 7143 (:class:`~pyiscsi.errors.LoginProtocolError`):
+  T and C never both set, VersionActive 0, our ISID echoed, CSG the stage we are in, a
+  transit only when we asked for one and never past the NSG we asked for, and a non-zero TSIH
+  on the final response (equal to ours when we gave one).
 - A response with status class 1 redirects us to another address (TargetAddress);
   classes 2 (initiator error) and 3 (target error) end the login with a typed error.
 
@@ -60,6 +67,9 @@ class LoginRedirect(errors.LoginError):
 _SECRET_KEYS = frozenset({"CHAP_R", "CHAP_C"})
 _MAX_LOGIN_ROUNDS = 64
 _MAX_LOGIN_TEXT = 1024 * 1024
+_MAX_LOGIN_PAIRS = 1024  # keys in one Login Response (RFC 7143 defines about 30)
+#: The iSCSI version this initiator speaks (VersionMax = VersionMin = 0, RFC 7143).
+ISCSI_VERSION = 0
 
 # status class 2 / 3 details -> (error class, meaning)
 _INITIATOR_ERRORS: dict[int, tuple[type[errors.LoginError], str]] = {
@@ -90,17 +100,16 @@ def parse_target_address(value: str) -> tuple[str, int, int | None]:
     if not sep:
         address = value
     else:
-        try:
-            tpgt = int(tag)
-        except ValueError:
-            raise errors.ProtocolError(f"bad portal group tag in TargetAddress {value!r}") from None
+        if not (tag.isascii() and tag.isdigit() and len(tag) <= 5 and int(tag) <= 0xFFFF):
+            raise errors.ProtocolError(f"bad portal group tag in TargetAddress {value[:300]!r}")
+        tpgt = int(tag)
     port = 3260
     if address.startswith("["):
         host, _, rest = address[1:].partition("]")
         if rest.startswith(":"):
             port_text = rest[1:]
         elif rest:
-            raise errors.ProtocolError(f"bad TargetAddress {value!r}")
+            raise errors.ProtocolError(f"bad TargetAddress {value[:300]!r}")
         else:
             port_text = ""
     elif address.count(":") == 1:
@@ -111,10 +120,10 @@ def parse_target_address(value: str) -> tuple[str, int, int | None]:
         if not (port_text.isascii() and port_text.isdigit() and len(port_text) <= 5) or not (
             0 < int(port_text) < 65536
         ):
-            raise errors.ProtocolError(f"bad port in TargetAddress {value!r}")
+            raise errors.ProtocolError(f"bad port in TargetAddress {value[:300]!r}")
         port = int(port_text)
     if not host:
-        raise errors.ProtocolError(f"empty host in TargetAddress {value!r}")
+        raise errors.ProtocolError(f"empty host in TargetAddress {value[:300]!r}")
     return host, port, tpgt
 
 
@@ -132,6 +141,12 @@ class LoginParameters:
     isid: bytes = b"\x80\x00\x00\x00\x00\x01"
     tsih: int = 0
     cid: int = 0
+
+    def __post_init__(self) -> None:
+        if len(self.isid) != 6:
+            raise errors.ConfigurationError(f"ISID must be 6 bytes, not {len(self.isid)}")
+        if not 0 <= self.tsih <= 0xFFFF:
+            raise errors.ConfigurationError(f"TSIH {self.tsih} is not in 0..65535")
 
     @property
     def session_type(self) -> str:
@@ -151,13 +166,16 @@ class Login:
         self.params = params
         self.negotiation = Negotiation(settings, params.session_type)
         self.chap = ChapInitiator(credentials) if credentials is not None else None
-        self.stage = Stage.SECURITY
+        self.stage = Stage.SECURITY if self.chap is not None else Stage.OPERATIONAL
+        #: The TSIH: ours (0 for a new session) until the final response assigns the target's.
         self.tsih = params.tsih
         self.target_alias: str | None = None
         self.target_portal_group_tag: int | None = None
         self._auth_state = "offer"  # offer -> algorithm -> response -> verified
         self._partial = bytearray()  # keys of a response split with the C bit
         self._rounds = 0
+        self._sent_transit = False  # T and NSG of the last request sent
+        self._sent_nsg = 0
 
     # --- requests ------------------------------------------------------------------------
 
@@ -165,6 +183,8 @@ class Login:
         self, pairs: list[tuple[str, str]], transit: bool, nsg: Stage, cont: bool = False
     ) -> LoginRequest:
         log.debug("login send (stage %d%s): %s", self.stage, " T" if transit else "", _shown(pairs))
+        self._sent_transit = transit
+        self._sent_nsg = nsg if transit else 0
         return LoginRequest(
             itt=0,
             isid=self.params.isid,
@@ -187,9 +207,11 @@ class Login:
         if p.target_name:
             pairs.append(("TargetName", p.target_name))
         if self.chap is None:
-            pairs.append(("AuthMethod", "None"))
-            return self._request(pairs, True, Stage.OPERATIONAL)
-        pairs.append(("AuthMethod", "CHAP" if self.chap.mutual else "CHAP,None"))
+            # no security stage: straight to the operational keys (CSG=1, NSG=3)
+            pairs += self.negotiation.offer()
+            return self._operational_request(pairs)
+        required = self.chap.mutual or self.chap.credentials.require_auth
+        pairs.append(("AuthMethod", "CHAP" if required else "CHAP,None"))
         return self._request(pairs, False, Stage.OPERATIONAL)
 
     def _operational_request(self, pairs: list[tuple[str, str]]) -> LoginRequest:
@@ -201,14 +223,22 @@ class Login:
         """Take a Login Response; return the next request, or None in full feature phase."""
         if response.status_class != 0:
             self._fail(response)
+        self._check(response)
         self._partial += response.data
         self._rounds += 1
         if self._rounds > _MAX_LOGIN_ROUNDS or len(self._partial) > _MAX_LOGIN_TEXT:
             raise errors.NegotiationError("the target keeps the login going without end")
         if response.cont:
             # the target has more keys for this response: ask for them with an empty request
-            return self._request([], False, Stage.SECURITY)
-        pairs = decode_text(bytes(self._partial))
+            # (the transit we asked for still stands for the final piece)
+            asked = self._sent_transit, self._sent_nsg
+            request = self._request([], False, Stage.SECURITY)
+            self._sent_transit, self._sent_nsg = asked
+            return request
+        try:
+            pairs = decode_text(bytes(self._partial), _MAX_LOGIN_PAIRS)
+        except errors.ProtocolError as exc:
+            raise errors.LoginProtocolError(f"malformed Login Response keys: {exc}") from None
         self._partial.clear()
         log.debug(
             "login recv (stage %d%s): %s",
@@ -216,13 +246,47 @@ class Login:
             " T" if response.transit else "",
             _shown(pairs),
         )
-        if response.csg != self.stage:
-            raise errors.NegotiationError(
-                f"target answered in login stage {response.csg}, we are in stage {self.stage}"
-            )
         if self.stage == Stage.SECURITY:
             return self._security(response, pairs)
         return self._operational(response, pairs)
+
+    def _check(self, response: LoginResponse) -> None:
+        """RFC 7143 11.13 rules for a successful (class 0) Login Response."""
+        fail = errors.LoginProtocolError
+        if response.transit and response.cont:
+            raise fail("target set both T and C in a Login Response")
+        if response.version_active != ISCSI_VERSION:
+            raise fail(
+                f"target chose iSCSI version {response.version_active}; "
+                f"this initiator speaks only version {ISCSI_VERSION}"
+            )
+        if response.isid != self.params.isid:
+            raise fail(
+                f"target answered ISID {response.isid.hex()}, not ours ({self.params.isid.hex()})"
+            )
+        if response.csg != self.stage:
+            raise fail(
+                f"target answered in login stage {response.csg}, we are in stage {int(self.stage)}"
+            )
+        if not response.transit:
+            return
+        if not self._sent_transit:
+            raise fail("target made a stage transition we did not ask for (T=1 after our T=0)")
+        if response.nsg not in (Stage.OPERATIONAL, Stage.FULL_FEATURE) or not (
+            self.stage < response.nsg <= self._sent_nsg
+        ):
+            raise fail(
+                f"target moved the login from stage {int(self.stage)} to stage {response.nsg}; "
+                f"we asked for stage {self._sent_nsg}"
+            )
+        if response.nsg == Stage.FULL_FEATURE:
+            if response.tsih == 0:
+                raise fail("target ended the login without assigning a TSIH")
+            if self.params.tsih and response.tsih != self.params.tsih:
+                raise fail(
+                    f"target answered TSIH 0x{response.tsih:04x} to a login into session "
+                    f"0x{self.params.tsih:04x}"
+                )
 
     def _security(
         self, response: LoginResponse, pairs: list[tuple[str, str]]
@@ -230,15 +294,7 @@ class Login:
         keys = dict(pairs)
         self._note_target_keys(keys)
         chap = self.chap
-        if chap is None:
-            if keys.get("AuthMethod", "None") != "None":
-                raise errors.AuthenticationError(
-                    "target requires authentication "
-                    f"(AuthMethod={keys['AuthMethod']}) and no CHAP credentials were given",
-                    2,
-                    1,
-                )
-            return self._transit(response)
+        assert chap is not None  # without credentials the login starts in the operational stage
         if self._auth_state == "offer":
             method = keys.get("AuthMethod")
             if method == "None":
@@ -246,10 +302,21 @@ class Login:
                     raise errors.AuthenticationError(
                         "target refused CHAP, so it cannot prove who it is (mutual CHAP requested)"
                     )
+                if chap.credentials.require_auth:
+                    raise errors.AuthenticationError(
+                        "target offered AuthMethod=None and authentication is required"
+                    )
                 self._auth_state = "verified"
                 return self._transit(response)
+            if method is None:
+                raise errors.AuthenticationError("target answered no AuthMethod to our CHAP offer")
             if method != "CHAP":
-                raise errors.AuthenticationError(f"target offered AuthMethod={method}, not CHAP")
+                shown = method if len(method) <= 40 else method[:37] + "..."
+                raise errors.AuthenticationError(f"target offered AuthMethod={shown}, not CHAP")
+            if response.transit:
+                raise errors.AuthenticationError(
+                    "target chose CHAP and left the security stage before the exchange"
+                )
             self._auth_state = "algorithm"
             return self._request(chap.offer(), False, Stage.OPERATIONAL)
         if self._auth_state == "algorithm":
@@ -260,16 +327,16 @@ class Login:
             if chap.mutual:
                 chap.verify(pairs)
             self._auth_state = "verified"
+        if self._auth_state != "verified":
+            raise errors.AuthenticationError("target left the CHAP exchange unfinished")
         return self._transit(response)
 
     def _transit(self, response: LoginResponse) -> LoginRequest | None:
         """After security: follow the target to the operational stage (or beyond)."""
         if not response.transit:
             return self._request([], True, Stage.OPERATIONAL)
-        if self.chap is not None and self.chap.mutual and self._auth_state != "verified":
+        if self._auth_state != "verified":
             raise errors.AuthenticationError("target left the security stage before authenticating")
-        if response.nsg not in (Stage.OPERATIONAL, Stage.FULL_FEATURE):
-            raise errors.NegotiationError(f"target moved the login to stage {response.nsg}")
         self.stage = Stage(response.nsg)
         if self.stage == Stage.FULL_FEATURE:
             self.tsih = response.tsih
@@ -331,6 +398,7 @@ class Login:
     def result(self) -> Negotiated:
         """The agreed parameters (valid once the login is complete)."""
         negotiated = self.negotiation.result()
+        negotiated.tsih = self.tsih
         if self.target_alias is not None:
             negotiated.target_alias = self.target_alias
         if self.target_portal_group_tag is not None:

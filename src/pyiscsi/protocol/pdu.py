@@ -672,15 +672,33 @@ IncomingPdu: TypeAlias = (
 )
 
 
+#: Response codes of SCSI Response (0x80-0xff are vendor specific), Task Management Response
+#: and Logout Response that RFC 7143 defines; any other value is reserved, and "receipt of
+#: reserved code values in defined fields MUST be reported as a protocol error" (RFC 7143
+#: section 11.2).  (Reject reasons and asynchronous events are passed on as they are: a
+#: Reject fails its task anyway, and an unknown event is the session's to ignore.)
+_SCSI_RESPONSES = frozenset({0x00, 0x01, *range(0x80, 0x100)})
+_TMF_RESPONSES = frozenset({0, 1, 2, 3, 4, 5, 6, 255})
+_LOGOUT_RESPONSES = frozenset({0, 1, 2, 3})
+
+
 def decode_header(bhs: Buffer) -> IncomingPdu:
     """Decode a target's 48-byte BHS; the data segment is attached by the caller (``data``).
 
     For Data-In, ``data_length`` tells how many payload bytes follow.
-    Raises :class:`ProtocolError` for an opcode a target may not send.
+    Raises :class:`ProtocolError` for fewer than 48 bytes, an opcode a target may not send,
+    a reserved response code (RFC 7143 section 11.2) or flags that contradict each other
+    (S without F in Data-In, overflow with underflow, F with C in a Text Response).
     """
+    if len(bhs) < BHS_LENGTH:
+        raise ProtocolError(f"PDU header of {len(bhs)} bytes, shorter than {BHS_LENGTH}")
     b0, b1, b2, b3, lengths, lun, itt, w20, w24, w28, w32, w36, w40, w44 = _BHS.unpack_from(bhs)
     opcode = b0 & 0x3F
     if opcode == Opcode.DATA_IN:
+        if b1 & 0x01 and not b1 & 0x80:
+            raise ProtocolError("Data-In with the S (status) bit but not the F (final) bit")
+        if b1 & 0x06 == 0x06:
+            raise ProtocolError("Data-In with both residual overflow and underflow set")
         return DataIn(
             itt,
             w20,
@@ -700,6 +718,10 @@ def decode_header(bhs: Buffer) -> IncomingPdu:
             lengths & 0xFFFFFF,
         )
     if opcode == Opcode.SCSI_RESPONSE:
+        if b2 not in _SCSI_RESPONSES:
+            raise ProtocolError(f"SCSI Response with reserved response code 0x{b2:02x}")
+        if b1 & 0x06 == 0x06 or b1 & 0x18 == 0x18:
+            raise ProtocolError("SCSI Response with both residual overflow and underflow set")
         return ScsiResponse(
             itt, b2, b3, w24, w28, w32, w36, bool(b1 & 0x04), bool(b1 & 0x02), w44, w40
         )
@@ -725,10 +747,16 @@ def decode_header(bhs: Buffer) -> IncomingPdu:
             (w36 >> 16) & 0xFF,
         )
     if opcode == Opcode.TEXT_RESPONSE:
+        if b1 & 0xC0 == 0xC0:
+            raise ProtocolError("Text Response with both F and C set")
         return TextResponse(itt, w20, lun, bool(b1 & 0x80), bool(b1 & 0x40), w24, w28, w32)
     if opcode == Opcode.TASK_MANAGEMENT_RESPONSE:
+        if b2 not in _TMF_RESPONSES:
+            raise ProtocolError(f"Task Management Response with reserved response {b2}")
         return TaskManagementResponse(itt, b2, w24, w28, w32)
     if opcode == Opcode.LOGOUT_RESPONSE:
+        if b2 not in _LOGOUT_RESPONSES:
+            raise ProtocolError(f"Logout Response with reserved response {b2}")
         return LogoutResponse(itt, b2, w24, w28, w32, w40 >> 16, w40 & 0xFFFF)
     if opcode == Opcode.ASYNC_MESSAGE:
         return AsyncMessage(

@@ -259,6 +259,12 @@ def test_challenge_issued_by_another_login_is_refused() -> None:
         (target_keys()[:2], "no CHAP_C"),
         (target_keys()[1:], "no CHAP_A"),
         ([*target_keys(), ("CHAP_I", "3")], "CHAP_I twice"),
+        (target_keys(identifier="9" * 5000), "invalid CHAP_I"),
+        (target_keys(identifier="0x" + "f" * 5000), "invalid CHAP_I"),
+        (target_keys(identifier="0x 1"), "invalid CHAP_I"),
+        (target_keys(identifier="0x_1"), "invalid CHAP_I"),
+        ([("CHAP_A", "5" * 5000), *target_keys()[1:]], "CHAP_A=555"),
+        ([("CHAP_A", "07"), *target_keys()[1:]], "CHAP_A=07"),
     ],
 )
 def test_bad_target_challenge(keys: list[tuple[str, str]], message: str) -> None:
@@ -330,3 +336,18 @@ def test_secrets_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
     assert caplog.records
     assert SECRET not in caplog.text
     assert TARGET_SECRET not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0x" + "ab" * 1025, "0b" + "A" * 1372, "0x12 34", "0x\u0661\u0662", "0x" + "f" * 10**6],
+)
+def test_decode_binary_bounded_and_strict(text: str) -> None:
+    with pytest.raises(NegotiationError):
+        decode_binary(text)
+
+
+def test_decode_binary_at_the_bound() -> None:
+    assert len(decode_binary("0x" + "ab" * 1024)) == 1024
+    assert len(decode_binary(encode_binary(bytes(1024), base64=True))) == 1024
+    assert decode_binary("0x" + "ab" * 2000, max_length=2000) == b"\xab" * 2000

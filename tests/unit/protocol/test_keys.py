@@ -81,11 +81,23 @@ def test_decode_text() -> None:
         (b"A=\xff\xfe\0", "UTF-8"),
         (b"A=1", "does not end with a NUL"),
         (b"A=1\0\0B=2\0", "has no '='"),
+        (b"K" * 64 + b"=1\0", "longer than 63 bytes"),
+        (b"A=" + b"v" * 8193 + b"\0", "longer than 8192"),
     ],
 )
 def test_decode_text_rejects(data: bytes, message: str) -> None:
     with pytest.raises(ProtocolError, match=message):
         decode_text(data)
+
+
+def test_decode_text_counts_pairs_before_building_them() -> None:
+    data = b"A=1\0" * 11
+    assert len(decode_text(data, max_pairs=11)) == 11
+    with pytest.raises(ProtocolError, match="12 key=value pairs, more than 11"):
+        decode_text(data + b"B=2\0", max_pairs=11)
+    # the default bound: a 16 MiB answer of tiny pairs is refused at once
+    with pytest.raises(ProtocolError, match="more than 32768"):
+        decode_text(b"TargetName=ab\0" * 40000)
 
 
 @pytest.mark.parametrize("pair", [("", "v"), ("A=B", "v"), ("A\0", "v"), ("A", "v\0")])
@@ -94,7 +106,7 @@ def test_encode_text_rejects(pair: tuple[str, str]) -> None:
         encode_text([pair])
 
 
-_keys = st.text(st.characters(codec="utf-8", exclude_characters="=\0"), min_size=1, max_size=20)
+_keys = st.text(st.characters(codec="utf-8", exclude_characters="=\0"), min_size=1, max_size=15)
 _values = st.text(st.characters(codec="utf-8", exclude_characters="\0"), max_size=40)
 
 
@@ -113,8 +125,20 @@ def test_parse_number_decimal_and_hex(value: int) -> None:
 
 @pytest.mark.parametrize("text", ["", "0x", "-1", "1.5", " 1", "0b01", "\u0661"])
 def test_parse_number_rejects(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ProtocolError, match="not a number"):
         parse_number(text)
+
+
+@pytest.mark.parametrize("text", ["1" * 21, "9" * 5000, "0x" + "f" * 17, "0x1" + "0" * 10000])
+def test_parse_number_refuses_more_than_64_bits(text: str) -> None:
+    with pytest.raises(ProtocolError, match="larger than 64 bits"):
+        parse_number(text)
+
+
+def test_parse_number_leading_zeros() -> None:
+    assert parse_number("0" * 5000 + "42") == 42
+    assert parse_number("0x" + "0" * 100 + "ff") == 255
+    assert parse_number(str(2**64 - 1)) == 2**64 - 1
 
 
 # -- the key table
@@ -210,7 +234,7 @@ def test_validate(changes: dict[str, object], message: str) -> None:
 def test_validate_accepts_defaults_and_limits() -> None:
     OperationalSettings().validate()
     OperationalSettings(max_recv_data_segment_length=512, max_burst_length=2**24 - 1,
-                        first_burst_length=512, error_recovery_level=2,
+                        first_burst_length=512, error_recovery_level=0,
                         default_time2wait=0, default_time2retain=3600).validate()
 
 
@@ -321,7 +345,7 @@ def test_rejected_required_digest_fails() -> None:
 
 def test_first_burst_length_never_exceeds_max_burst_length() -> None:
     n = offered()
-    n.receive([*with_answer("MaxBurstLength", "16384"), ("FirstBurstLength", "65536")])
+    n.receive(with_answer("MaxBurstLength", "16384"))
     r = n.result()
     assert (r.max_burst_length, r.first_burst_length) == (16384, 16384)
 
@@ -332,6 +356,61 @@ def test_second_different_answer_is_refused() -> None:
     n.receive([("MaxBurstLength", "262144")])  # the same again: harmless
     with pytest.raises(NegotiationError, match="second time"):
         n.receive([("MaxBurstLength", "8192")])
+
+
+def test_key_twice_in_one_response_is_refused() -> None:
+    n = offered()
+    with pytest.raises(NegotiationError, match="MaxBurstLength twice in one Login Response"):
+        n.receive([*TARGET_ANSWER, ("MaxBurstLength", "262144")])
+
+
+def test_declaration_changed_is_refused() -> None:
+    n = offered()
+    n.receive(TARGET_ANSWER)
+    with pytest.raises(NegotiationError, match="declared MaxRecvDataSegmentLength twice"):
+        n.receive([("MaxRecvDataSegmentLength", "8192")])
+
+
+@pytest.mark.parametrize(("name", "value"), [("max_connections", 2),
+                                             ("error_recovery_level", 1),
+                                             ("error_recovery_level", 2)])
+def test_only_what_is_implemented_can_be_configured(name: str, value: int) -> None:
+    with pytest.raises(ConfigurationError, match=f"{name}={value}: only . is implemented"):
+        OperationalSettings(**{name: value}).validate()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("key", "value"), [("MaxConnections", "2"),
+                                            ("ErrorRecoveryLevel", "1"),
+                                            ("ErrorRecoveryLevel", "2")])
+def test_target_insisting_on_more_than_implemented(key: str, value: str) -> None:
+    n = offered()
+    with pytest.raises(NegotiationError, match=f"{key}={value}, more than the offered"):
+        n.receive(with_answer(key, value))
+
+
+@pytest.mark.parametrize(("key", "value"), [("MaxConnections", "70000"),
+                                            ("ErrorRecoveryLevel", "3"),
+                                            ("ErrorRecoveryLevel", "9" * 5000),
+                                            ("MaxBurstLength", "0x" + "f" * 40)])
+def test_target_answers_out_of_range(key: str, value: str) -> None:
+    n = offered()
+    with pytest.raises(NegotiationError, match=key):
+        n.receive(with_answer(key, value))
+
+
+def test_target_offering_more_than_implemented_gets_what_we_do() -> None:
+    n = Negotiation(OperationalSettings(), "Normal")  # nothing offered: the target starts
+    assert n.receive([("ErrorRecoveryLevel", "2"), ("MaxConnections", "8")]) == [
+        ("ErrorRecoveryLevel", "0"), ("MaxConnections", "1")]
+    assert (n.result().error_recovery_level, n.result().max_connections) == (0, 1)
+
+
+def test_endless_unknown_keys_are_refused() -> None:
+    n = offered()
+    unknown = [(f"X-vendor.k{i}", "1") for i in range(256)]
+    assert len(n.receive(unknown)) == 256
+    with pytest.raises(NegotiationError, match="more than 256 unknown keys"):
+        n.receive([("X-vendor.one-more", "1")])
 
 
 def test_offer_twice_is_refused() -> None:

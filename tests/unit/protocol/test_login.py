@@ -10,7 +10,6 @@ from fake_target import FakeTarget, InitiatorPdu, TargetConfig, exchange
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
 from pyiscsi.protocol.chap import ChapAlgorithm, ChapCredentials
-from pyiscsi.protocol.connection import Connection, ConnectionFailed, State, TaskDone
 from pyiscsi.protocol.keys import OperationalSettings, encode_text
 from pyiscsi.protocol.login import (
     Login,
@@ -19,6 +18,7 @@ from pyiscsi.protocol.login import (
     Stage,
     parse_target_address,
 )
+from pyiscsi.protocol.session import ConnectionFailed, Session, State, TaskDone
 from pyiscsi.protocol.tasks import LoginTask
 
 INITIATOR = "iqn.2026-11.org.example:initiator"
@@ -32,9 +32,9 @@ def run_login(
     credentials: ChapCredentials | None = None,
     target_name: str | None = TARGET,
     settings: OperationalSettings | None = None,
-) -> tuple[Connection, FakeTarget, LoginTask]:
+) -> tuple[Session, FakeTarget, LoginTask]:
     target = FakeTarget(config)
-    conn = Connection(LoginParameters(INITIATOR, target_name), settings, credentials)
+    conn = Session(LoginParameters(INITIATOR, target_name), settings, credentials)
     task = conn.login()
     events = exchange(conn, target)
     assert task in [e.task for e in events if isinstance(e, TaskDone)]
@@ -55,6 +55,27 @@ def chap_config(**kwargs: object) -> TargetConfig:
 
 
 MUTUAL = ChapCredentials(USER, SECRET, TUSER, TSECRET)
+ISID = LoginParameters(INITIATOR).isid
+
+
+def response(
+    data: bytes = b"",
+    *,
+    transit: bool = True,
+    cont: bool = False,
+    csg: int = 1,
+    nsg: int = 3,
+    tsih: int = 0x4321,
+    isid: bytes = ISID,
+    version_max: int = 0,
+    version_active: int = 0,
+    status: tuple[int, int] = (0, 0),
+) -> P.LoginResponse:
+    """A Login Response as a target sends it; by default the final one of a login."""
+    return P.LoginResponse(
+        1, isid, tsih, transit, cont, csg, nsg if transit else 0, version_max, version_active,
+        1, 1, 1, status[0], status[1], data,
+    )
 
 
 # ------------------------------------------------------------------------------ no auth
@@ -65,41 +86,51 @@ def test_login_without_authentication() -> None:
     assert task.error is None and conn.state is State.FULL_FEATURE
     assert task.negotiated is conn.negotiated
     reqs = logins(target)
-    assert [stages(r) for r in reqs] == [(True, False, 0, 1), (True, False, 1, 3)]
+    # no security stage: one request, straight from operational to full feature phase
+    assert [stages(r) for r in reqs] == [(True, False, 1, 3)]
     first = reqs[0].pairs
-    assert first == [
+    assert first[:3] == [
         ("InitiatorName", INITIATOR),
         ("SessionType", "Normal"),
         ("TargetName", TARGET),
-        ("AuthMethod", "None"),
     ]
-    keys = dict(reqs[1].pairs)
+    keys = dict(first)
+    assert "AuthMethod" not in keys
     assert keys["MaxRecvDataSegmentLength"] == "262144"
     assert keys["HeaderDigest"] == "None,CRC32C"
-    # one task: the same ITT, ISID and CmdSN on every request; I bit set
-    assert len({(r.itt, r.lun >> 16, r.cmdsn) for r in reqs}) == 1
-    assert all(r.immediate for r in reqs)
+    assert reqs[0].immediate
     assert reqs[0].lun >> 16 == 0x800000000001
     assert reqs[0].expstatsn == 0
-    assert reqs[1].expstatsn == target.config.initial_statsn + 1
-    assert conn.expstatsn == target.statsn
+    assert conn.expstatsn == target.statsn == target.config.initial_statsn + 1
     assert target.violations == []
+
+
+def test_every_login_request_of_one_login_carries_the_same_itt_isid_cmdsn() -> None:
+    _conn, target, task = run_login(chap_config(), ChapCredentials(USER, SECRET))
+    assert task.error is None
+    reqs = logins(target)
+    assert len(reqs) == 4
+    assert len({(r.itt, r.lun >> 16, r.cmdsn) for r in reqs}) == 1
+    assert all(r.immediate for r in reqs)
+    assert reqs[1].expstatsn == target.config.initial_statsn + 1
 
 
 def test_discovery_login_has_no_target_name() -> None:
     _conn, target, task = run_login(target_name=None)
     assert task.error is None
-    first = dict(logins(target)[0].pairs)
+    (first,) = [dict(r.pairs) for r in logins(target)]
     assert first["SessionType"] == "Discovery" and "TargetName" not in first
-    operational = dict(logins(target)[1].pairs)
-    assert "MaxBurstLength" not in operational and "InitialR2T" not in operational
+    assert "MaxBurstLength" not in first and "InitialR2T" not in first
+    assert first["HeaderDigest"] == "None,CRC32C"
 
 
 def test_login_continues_when_the_target_stays_in_security() -> None:
-    _conn, target, task = run_login(TargetConfig(login_stay_in_security=True))
+    # a target without CHAP answers the one-way CHAP initiator AuthMethod=None and T=0
+    creds = ChapCredentials(USER, SECRET)
+    _conn, target, task = run_login(TargetConfig(login_stay_in_security=True), creds)
     assert task.error is None
     assert [stages(r) for r in logins(target)] == [
-        (True, False, 0, 1),
+        (False, False, 0, 0),
         (True, False, 0, 1),
         (True, False, 1, 3),
     ]
@@ -118,19 +149,14 @@ def test_login_response_split_with_the_c_bit() -> None:
 
 
 def test_login_decodes_keys_split_inside_a_value() -> None:
-    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings(),
+                  ChapCredentials(USER, SECRET))
     login.first_request()
     data = encode_text([("AuthMethod", "None"), ("TargetAlias", "split-alias")])
-
-    def response(piece: bytes, cont: bool, transit: bool) -> P.LoginResponse:
-        return P.LoginResponse(
-            1, bytes(6), 0, transit, cont, 0, 1 if transit else 0, 0, 0, 1, 1, 1, 0, 0, piece
-        )
-
-    more = login.receive(response(data[:15], True, False))
+    more = login.receive(response(data[:15], cont=True, transit=False, csg=0, tsih=0))
     assert more is not None and more.data == b"" and not more.transit and not more.cont
-    nxt = login.receive(response(data[15:], False, True))
-    assert nxt is not None and nxt.csg == Stage.OPERATIONAL
+    nxt = login.receive(response(data[15:], transit=False, csg=0, tsih=0))
+    assert nxt is not None and (nxt.csg, nxt.transit, nxt.nsg) == (0, True, 1)
     assert login.target_alias == "split-alias"
 
 
@@ -139,33 +165,16 @@ def test_tsih_and_target_keys_are_taken_from_the_final_response() -> None:
         LoginParameters(INITIATOR, TARGET),
         OperationalSettings(immediate_data=False, initial_r2t=True),
     )
-    login.first_request()
-    req = login.receive(
-        P.LoginResponse(
-            1,
-            bytes(6),
-            0,
-            True,
-            False,
-            0,
-            1,
-            0,
-            0,
-            1,
-            1,
-            1,
-            0,
-            0,
-            encode_text([("TargetPortalGroupTag", "7")]),
-        )
-    )
-    assert req is not None
+    req = login.first_request()
     assert (req.transit, req.csg, req.nsg) == (True, Stage.OPERATIONAL, Stage.FULL_FEATURE)
+    assert req.tsih == 0
+    first = encode_text([("TargetPortalGroupTag", "7"), ("MaxConnections", "1")])
+    nxt = login.receive(response(first, transit=False, tsih=0))
+    assert nxt is not None and (nxt.transit, nxt.csg, nxt.nsg) == (True, 1, 3)
     answers = encode_text(
         [
             ("HeaderDigest", "None"),
             ("DataDigest", "None"),
-            ("MaxConnections", "1"),
             ("MaxBurstLength", "262144"),
             ("FirstBurstLength", "65536"),
             ("DefaultTime2Wait", "2"),
@@ -175,27 +184,83 @@ def test_tsih_and_target_keys_are_taken_from_the_final_response() -> None:
             ("MaxRecvDataSegmentLength", "4096"),
         ]
     )
-    assert (
-        login.receive(
-            P.LoginResponse(1, bytes(6), 0x4321, True, False, 1, 3, 0, 0, 2, 1, 1, 0, 0, answers)
-        )
-        is None
-    )
+    assert login.receive(response(answers, tsih=0x4321)) is None
     assert login.tsih == 0x4321 and login.stage is Stage.FULL_FEATURE
     result = login.result()
+    assert result.tsih == 0x4321
     assert result.target_portal_group_tag == 7
     assert result.max_xmit_data_segment_length == 4096
+
+
+def test_connection_keeps_the_tsih() -> None:
+    conn, target, task = run_login()
+    assert task.negotiated is not None and task.negotiated.tsih == target.config.tsih == 0x1234
+    assert conn.negotiated.tsih == 0x1234
 
 
 def test_login_response_in_the_wrong_stage() -> None:
     login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
     login.first_request()
-    with pytest.raises(errors.NegotiationError, match="stage 1"):
-        login.receive(P.LoginResponse(1, bytes(6), 0, True, False, 1, 3, 0, 0, 1, 1, 1, 0, 0, b""))
+    with pytest.raises(errors.LoginProtocolError, match="stage 0, we are in stage 1"):
+        login.receive(response(encode_text([("AuthMethod", "None")]), csg=0, nsg=1))
+
+
+def _first_answer_fails(resp: P.LoginResponse, match: str, tsih: int = 0,
+                        credentials: ChapCredentials | None = None) -> errors.LoginProtocolError:
+    login = Login(LoginParameters(INITIATOR, TARGET, tsih=tsih), OperationalSettings(),
+                  credentials)
+    login.first_request()
+    with pytest.raises(errors.LoginProtocolError, match=match) as info:
+        login.receive(resp)
+    assert isinstance(info.value, errors.ProtocolError)
+    assert isinstance(info.value, errors.LoginError)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("resp", "match"),
+    [
+        (response(transit=True, cont=True), "both T and C"),
+        (response(version_active=1, version_max=1), "iSCSI version 1"),
+        (response(version_max=0, version_active=0x10), "iSCSI version 16"),
+        (response(isid=bytes(6)), "ISID 000000000000, not ours"),
+        (response(tsih=0), "without assigning a TSIH"),
+        (response(nsg=2), "to stage 2"),
+        (response(nsg=1), "from stage 1 to stage 1"),
+        (response(csg=3, nsg=3), "stage 3, we are in stage 1"),
+        (response(csg=2), "stage 2, we are in stage 1"),
+    ],
+)
+def test_rfc_rules_of_a_login_response(resp: P.LoginResponse, match: str) -> None:
+    _first_answer_fails(resp, match)
+
+
+def test_tsih_of_another_session_is_refused() -> None:
+    _first_answer_fails(response(tsih=0x9999), "TSIH 0x9999 to a login into session 0x0042",
+                        tsih=0x42)
+
+
+def test_transit_not_asked_for_is_refused() -> None:
+    # with CHAP the first request has T=0: the target may not move on
+    _first_answer_fails(
+        response(encode_text([("AuthMethod", "None")]), csg=0, nsg=1),
+        "transition we did not ask for",
+        credentials=ChapCredentials(USER, SECRET),
+    )
+
+
+def test_transit_past_the_asked_stage_is_refused() -> None:
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings(),
+                  ChapCredentials(USER, SECRET))
+    login.first_request()
+    req = login.receive(response(encode_text([("AuthMethod", "None")]), csg=0, transit=False))
+    assert req is not None and (req.transit, req.nsg) == (True, 1)
+    with pytest.raises(errors.LoginProtocolError, match="we asked for stage 1"):
+        login.receive(response(csg=0, nsg=3))
 
 
 def test_login_response_for_another_itt_fails_the_connection() -> None:
-    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    conn = Session(LoginParameters(INITIATOR, TARGET))
     task = conn.login()
     conn.receive_data(
         P.encode_target_pdu(
@@ -220,17 +285,13 @@ def test_login_response_in_full_feature_phase_fails_the_connection() -> None:
 
 
 def test_target_offers_are_answered_before_the_login_ends() -> None:
-    extra = [("X-com.example.Vendor", "1"), ("MaxOutstandingR2T", "1")]
+    extra = [("X-com.example.Vendor", "1"), ("iSCSIProtocolLevel", "2")]
     conn, target, task = run_login(TargetConfig(operational_extra=extra))
     assert task.error is None and conn.state is State.FULL_FEATURE
     reqs = logins(target)
-    assert [stages(r) for r in reqs] == [
-        (True, False, 0, 1),
-        (True, False, 1, 3),
-        (True, False, 1, 3),
-    ]
-    answers = dict(reqs[2].pairs)
-    assert answers["X-com.example.Vendor"] == "NotUnderstood"
+    assert [stages(r) for r in reqs] == [(True, False, 1, 3), (True, False, 1, 3)]
+    answers = dict(reqs[1].pairs)
+    assert answers == {"X-com.example.Vendor": "NotUnderstood", "iSCSIProtocolLevel": "1"}
     assert target.violations == []
 
 
@@ -337,41 +398,28 @@ def test_wrong_chap_secret(generic: bool) -> None:
     conn, target, task = run_login(config, ChapCredentials(USER, "not-the-secret"))
     assert isinstance(task.error, errors.AuthenticationError)
     assert task.error.status_class == 2
-    assert task.error.status_detail == (0 if generic else 1)
     assert conn.state is State.CLOSED
-    assert conn.expstatsn == target.config.initial_statsn + 2  # failed response: not counted
+    # the target chose SHA-256 (CHAP_A=7): tried once more without it, as for tgtd
+    assert target.connections == 2
+    assert dict(logins(target)[-1].pairs).get("CHAP_A", "8,6,5") == "8,6,5"
+    assert conn.expstatsn == target.config.initial_statsn + 4  # failed responses: not counted
 
 
 def test_target_requires_chap_and_no_credentials() -> None:
-    _conn, _target, task = run_login(chap_config())
-    assert isinstance(task.error, errors.AuthenticationError)
-    assert "no credentials" in str(task.error)
-    assert (task.error.status_class, task.error.status_detail) == (2, 1)
+    # a target requiring CHAP refuses a login that starts in the operational stage (tgtd)
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
+    login.first_request()
+    with pytest.raises(errors.AuthenticationError, match="no credentials") as info:
+        login.receive(response(transit=False, tsih=0, status=(2, 1)))
+    assert (info.value.status_class, info.value.status_detail) == (2, 1)
 
 
 def test_target_asking_chap_of_an_initiator_without_credentials() -> None:
-    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
-    login.first_request()
-    with pytest.raises(errors.AuthenticationError, match="AuthMethod=CHAP"):
-        login.receive(
-            P.LoginResponse(
-                1,
-                bytes(6),
-                0,
-                False,
-                False,
-                0,
-                0,
-                0,
-                0,
-                1,
-                1,
-                1,
-                0,
-                0,
-                encode_text([("AuthMethod", "CHAP")]),
-            )
-        )
+    # the login started in the operational stage: an answer from the security stage is wrong
+    _first_answer_fails(
+        response(encode_text([("AuthMethod", "CHAP")]), transit=False, csg=0, tsih=0),
+        "stage 0, we are in stage 1",
+    )
 
 
 def test_target_chap_algorithm_not_offered() -> None:
@@ -393,13 +441,15 @@ def test_target_chap_algorithm_not_offered() -> None:
     ],
 )
 def test_redirect(detail: int, address: str, host: str, port: int, permanent: bool) -> None:
-    conn, _target, task = run_login(TargetConfig(redirect_to=address, login_status=(1, detail)))
-    error = task.error
+    conn, target, task = run_login(TargetConfig(redirect_to=address, login_status=(1, detail)))
+    # the session follows the redirect: a new connection to the portal named
+    assert target.connections == 2
+    assert (conn.host, conn.port) == (host, port)
+    assert task.error is None and conn.state is State.FULL_FEATURE
+    error = conn.last_redirect
     assert isinstance(error, LoginRedirect)
     assert (error.host, error.port, error.permanent) == (host, port, permanent)
     assert (error.status_class, error.status_detail) == (1, detail)
-    assert conn.state is State.CLOSED
-    assert conn.expstatsn == 0  # a class 1 response carries no valid StatSN
 
 
 def test_redirect_without_target_address() -> None:
@@ -442,7 +492,8 @@ def test_initiator_error_details(detail: int, error_class: type[errors.LoginErro
 
 @pytest.mark.parametrize("detail", [0x00, 0x01, 0x02, 0x33])
 def test_target_error_details(detail: int) -> None:
-    _conn, target, task = run_login(TargetConfig(login_status=(3, detail), login_status_at=1))
+    _conn, target, task = run_login(TargetConfig(login_status=(3, detail), login_status_at=1),
+                                    ChapCredentials(USER, SECRET))
     error = task.error
     assert type(error) is errors.TargetUnavailableError
     assert (error.status_class, error.status_detail) == (3, detail)
@@ -451,7 +502,7 @@ def test_target_error_details(detail: int) -> None:
 
 def test_unknown_status_class_fails_the_connection() -> None:
     target = FakeTarget(TargetConfig(login_status=(4, 0)))
-    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    conn = Session(LoginParameters(INITIATOR, TARGET))
     task = conn.login()
     events = exchange(conn, target)
     (failure,) = [e for e in events if isinstance(e, ConnectionFailed)]
@@ -482,7 +533,9 @@ def test_parse_target_address(value: str, expected: tuple[str, int, int | None])
 
 
 @pytest.mark.parametrize(
-    "value", ["host:0", "host:65536", "host:x", "[::1]x", ":3260", "host,tag", "[]:3260"]
+    "value",
+    ["host:0", "host:65536", "host:x", "[::1]x", ":3260", "host,tag", "[]:3260", "h,+1", "h, 1",
+     "h,1_0", "h,65536", "h," + "9" * 5000, "h,\u0661"],
 )
 def test_parse_target_address_errors(value: str) -> None:
     with pytest.raises(errors.ProtocolError, match="TargetAddress"):

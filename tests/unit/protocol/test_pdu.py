@@ -625,7 +625,57 @@ TARGET_PDUS = st.one_of(
 )
 
 
-@given(TARGET_PDUS, st.binary(max_size=64), st.booleans(), st.booleans())
+def _legal(pdu: P.IncomingPdu) -> bool:
+    """False for the reserved codes and contradicting flags decode_header refuses."""
+    if isinstance(pdu, P.DataIn):
+        return (pdu.final or not pdu.has_status) and not (
+            pdu.residual_overflow and pdu.residual_underflow
+        )
+    if isinstance(pdu, P.ScsiResponse):
+        return (pdu.response in (0, 1) or pdu.response >= 0x80) and not (
+            pdu.residual_overflow and pdu.residual_underflow
+        )
+    if isinstance(pdu, P.TextResponse):
+        return not (pdu.final and pdu.cont)
+    if isinstance(pdu, P.TaskManagementResponse):
+        return pdu.response <= 6 or pdu.response == 255
+    if isinstance(pdu, P.LogoutResponse):
+        return pdu.response <= 3
+    return True
+
+
+@given(TARGET_PDUS)
+def test_decode_refuses_exactly_the_illegal_target_pdus(pdu: P.IncomingPdu) -> None:
+    raw = P.encode_target_pdu(pdu)
+    if _legal(pdu):
+        assert type(P.decode_header(raw)) is type(pdu)
+    else:
+        with pytest.raises(ProtocolError):
+            P.decode_header(raw)
+
+
+@pytest.mark.parametrize(
+    ("header", "match"),
+    [
+        (hx("25010000"), "shorter than 48"),
+        (hx("25810000", "00" * 43), "shorter than 48"),
+        (hx("25010000", "00" * 44), "S \\(status\\) bit but not the F"),
+        (hx("25860000", "00" * 44), "overflow and underflow"),
+        (hx("21860000", "00" * 44), "overflow and underflow"),
+        (hx("21980000", "00" * 44), "overflow and underflow"),
+        (hx("21800200", "00" * 44), "reserved response code 0x02"),
+        (hx("21807f00", "00" * 44), "reserved response code 0x7f"),
+        (hx("24c00000", "00" * 44), "both F and C"),
+        (hx("22800700", "00" * 44), "reserved response 7"),
+        (hx("26800400", "00" * 44), "reserved response 4"),
+    ],
+)
+def test_decode_header_malformed(header: bytes, match: str) -> None:
+    with pytest.raises(ProtocolError, match=match):
+        P.decode_header(header)
+
+
+@given(TARGET_PDUS.filter(_legal), st.binary(max_size=64), st.booleans(), st.booleans())
 def test_target_pdu_round_trip(pdu: P.IncomingPdu, data: bytes, hd: bool, dd: bool) -> None:
     raw = P.encode_target_pdu(pdu, data, hd, dd)
     assert len(raw) == 48 + (4 if hd else 0) + len(data) + P.padding(len(data)) + (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,8 +11,8 @@ from hypothesis import strategies as st
 from fake_target import FakeTarget, TargetConfig, exchange
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
-from pyiscsi.protocol.connection import Connection, ConnectionFailed, State, TaskDone
 from pyiscsi.protocol.login import LoginParameters
+from pyiscsi.protocol.session import ConnectionFailed, Session, State, TaskDone
 from pyiscsi.protocol.tasks import DiscoveredTarget, ScsiTask, TargetPortal
 from pyiscsi.protocol.text import parse_send_targets
 
@@ -23,9 +25,9 @@ TARGETS = [
 ]
 
 
-def discovery(config: TargetConfig) -> tuple[Connection, FakeTarget]:
+def discovery(config: TargetConfig) -> tuple[Session, FakeTarget]:
     target = FakeTarget(config)
-    conn = Connection(LoginParameters(INITIATOR, None))
+    conn = Session(LoginParameters(INITIATOR, None))
     task = conn.login()
     exchange(conn, target)
     assert task.error is None and conn.state is State.FULL_FEATURE
@@ -204,3 +206,30 @@ def test_parse_send_targets_ignores_other_keys_and_checks_addresses() -> None:
 )
 def test_target_portal_str(portal: TargetPortal, text: str) -> None:
     assert str(portal) == text
+
+
+def test_send_targets_answer_of_too_many_pairs_is_refused_before_decoding() -> None:
+    # well-formed, within every length limit (256 KiB PDUs, < 16 MiB in all), but 300,000
+    # pairs: refused by count, without building the pairs (once: 1.2 M pairs, 330 MiB, 8 s)
+    conn, target = discovery(TargetConfig())
+    task = conn.text_request([("SendTargets", "All")])
+    conn.data_to_send()
+    piece = b"TargetName=ab\0" * (262144 // 14)
+    pieces = 16
+    tracemalloc.start()
+    try:
+        for i in range(pieces):
+            last = i == pieces - 1
+            conn.receive_data(
+                P.encode_target_pdu(
+                    P.TextResponse(task.itt, P.NO_TAG if last else 0x77, 0, last, False,
+                                   target.take_statsn(), 1, 1),
+                    piece,
+                )
+            )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert task.done and isinstance(task.error, errors.ProtocolError)
+    assert "key=value pairs, more than 32768" in str(task.error)
+    assert peak < 64 * 2**20
