@@ -39,6 +39,7 @@ from pyiscsi.errors import (
     ISCSIError,
     ISCSITimeoutError,
     LoginError,
+    LUNNotFoundError,
     NegotiationError,
     SCSIStatusError,
 )
@@ -293,13 +294,16 @@ def debug_level(option: int | None, environ: Mapping[str, str] | None = None) ->
         return 0  # libiscsi (atoi) takes a non-number as 0
 
 
+_RECONNECT_LINES = ("reconnect attempt", "reconnecting to")
+
+
 class _ReconnectFilter(logging.Filter):
     """At debug level 0, let through the session's lines about a lost connection only."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno >= logging.WARNING:
             return True
-        return record.name == "pyiscsi.session" and str(record.msg).startswith("reconnect attempt")
+        return record.name == "pyiscsi.session" and str(record.msg).startswith(_RECONNECT_LINES)
 
 
 def setup_logging(level: int, stream: TextIO | None = None, *, prog: str | None = None) -> None:
@@ -547,8 +551,8 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword options of :func:`pyiscsi.connect` from the common options (``-i``, ``-x``,
     ``--timeout``).
 
-    Until pyiscsi's ``max_reconnects`` option exists, ``-x 0`` turns reconnection off and a
-    larger ``-x`` is left to ``reconnect_timeout``.
+    ``-x 0`` turns reconnection off; a larger ``-x`` is the session's ``max_reconnects``
+    (where the installed pyiscsi has it).
     """
     options: dict[str, Any] = {"initiator_name": args.initiator_name}
     timeout = getattr(args, "timeout", None)
@@ -556,35 +560,29 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
         options["reconnect_timeout"] = timeout
         options["login_timeout"] = timeout
     max_reconnects = getattr(args, "max_reconnects", None)
-    if max_reconnects is not None:
-        if "max_reconnects" in _CONFIG_FIELDS:
-            options["max_reconnects"] = max_reconnects
-        elif max_reconnects == 0:
-            options["reconnect"] = False
+    if max_reconnects == 0:
+        options["reconnect"] = False  # the core's max_reconnects=0 still tries once
+    elif max_reconnects is not None and "max_reconnects" in _CONFIG_FIELDS:
+        options["max_reconnects"] = max_reconnects
     return options
 
 
 async def check_lun(session: Session, lun: int | None = None) -> None:
-    """Fail with :class:`ToolError` unless the session's LUN exists.
-
-    TEST UNIT READY (past unit attentions): LOGICAL UNIT NOT SUPPORTED fails; then standard
-    INQUIRY: peripheral qualifier 3 (no logical unit) fails.
+    """Fail with :class:`ToolError` if standard INQUIRY says the session's LUN has no logical
+    unit behind it (peripheral qualifier 3). The session's own check at connect (TEST UNIT
+    READY: LOGICAL UNIT NOT SUPPORTED) comes first.
     """
     number = session.lun if lun is None else lun
-    where = f"LUN {number} of {session.target_name} at {session.portal}"
-    for _ in range(MAX_UNIT_ATTENTIONS):
-        result = await session.execute(cdb.TestUnitReady().encode(), lun=lun, check=False)
-        sense = result.sense
-        if sense is None or sense.key != UNIT_ATTENTION:
-            break
-    if sense is not None and sense.key == ILLEGAL_REQUEST and sense.asc == LUN_NOT_SUPPORTED_ASC:
-        raise ToolError(f"{where} does not exist")
     inquiry = await session.execute(
         cdb.Inquiry(allocation_length=36).encode(), data_in=36, lun=lun, check=False
     )
     data = bytes(inquiry.data)
     if inquiry.good and data and data[0] >> 5 == PERIPHERAL_QUALIFIER_NOT_SUPPORTED:
-        raise ToolError(f"{where} does not exist")
+        raise ToolError(_no_lun(number, session.target_name, session.portal))
+
+
+def _no_lun(lun: int, target: str | None, portal: str) -> str:
+    return f"LUN {lun} of {target} at {portal} does not exist"
 
 
 @contextlib.asynccontextmanager
@@ -594,7 +592,14 @@ async def open_lun(
     """Log in to ``url`` (default ``args.url``) with the common options and check the LUN."""
     opts = session_options(args)
     opts.update(options)
-    async with pyiscsi.connect(args.url if url is None else url, **opts) as session:
+    url = args.url if url is None else url
+    try:
+        session = await pyiscsi.connect(url, **opts)
+    except LUNNotFoundError:
+        parsed = pyiscsi.parse_url(url)
+        portal = format_host_port(parsed.host, parsed.port)
+        raise ToolError(_no_lun(parsed.lun or 0, parsed.target, portal)) from None
+    async with session:
         if check:
             await check_lun(session)
         yield session

@@ -157,7 +157,9 @@ def test_session_options_max_reconnects_until_the_core_has_it() -> None:
     args = iscsi_perf.TOOL.parse(["-x", "0", "--timeout", "5", "iscsi://h/iqn.x:y/1"])
     options = common.session_options(args)
     assert options["reconnect_timeout"] == 5.0 and options["login_timeout"] == 5.0
-    assert options.get("reconnect") is False or options.get("max_reconnects") == 0
+    assert options["reconnect"] is False and "max_reconnects" not in options
+    args = iscsi_perf.TOOL.parse(["-x", "3", "iscsi://h/iqn.x:y/1"])
+    assert common.session_options(args)["max_reconnects"] == 3
 
 
 @given(st.integers(1, 64), st.integers(0, 200), st.integers(1, 300))
