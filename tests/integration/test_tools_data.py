@@ -99,6 +99,7 @@ def test_dd_file_to_lun_to_lun_to_file(tgtd_data: Tgtd, data_file: Path, tmp_pat
     ok("dd", "-s", lun1, "--dst", lun2, "--16", "--max", "16", "--blocks", "64")
     assert ok("md5sum", lun2, "-m", "4").strip() == reference
     copy = tmp_path / "copy.bin"
+    copy.write_bytes(b"x" * (SIZE + 12345))  # longer: cut to what was copied
     ok("dd", "-s", lun2, "--dst", str(copy))
     assert md5sum_of_file(copy) == reference
 
@@ -150,6 +151,8 @@ def test_dd_json_and_xcopy_refused_by_tgtd(tgtd_data: Tgtd, tmp_path: Path) -> N
     assert doc["blocks"] == 8 and doc["bytes"] == 8 * BLOCK and doc["block_size"] == BLOCK
     line = fail("dd", "-s", lun1, "--dst", lun2, "--xcopy")
     assert "EXTENDED COPY" in line
+    done = tool("dd", "-s", lun1, "--dst", "-", "--json")
+    assert done.returncode == 2 and done.stdout == b""
 
 
 def test_md5sum_range_and_json(tgtd_data: Tgtd) -> None:

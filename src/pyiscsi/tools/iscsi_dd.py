@@ -111,10 +111,9 @@ class FileEndpoint(Endpoint):
             self.file: BinaryIO = sys.stdout.buffer if write else sys.stdin.buffer
             self.sequential = True
             return
-        if write:
-            exists = os.path.exists(path)
-            is_device = exists and stat.S_ISBLK(os.stat(path).st_mode)
-            self.file = open(path, "r+b" if is_device else "wb")  # noqa: SIM115
+        if write:  # not truncated here: only once the copy is done (truncate())
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o666)
+            self.file = os.fdopen(fd, "wb")
         else:
             self.file = open(path, "rb")  # noqa: SIM115
         mode = os.fstat(self.file.fileno()).st_mode
@@ -159,6 +158,11 @@ class FileEndpoint(Endpoint):
     def _write_stream(self, data: bytes) -> None:
         self.file.write(data)
         self.file.flush()
+
+    def truncate(self, size: int) -> None:
+        """Cut a regular destination file to ``size`` bytes (what was copied)."""
+        if self.regular:
+            os.ftruncate(self.file.fileno(), size)
 
     def close(self) -> None:
         """Close the file (not stdin/stdout)."""
@@ -355,6 +359,8 @@ def _check(src: Endpoint, dst: Endpoint, args: argparse.Namespace) -> int | None
 
 async def body(args: argparse.Namespace, out: common.Output) -> int:
     """Open both ends, check, copy, report."""
+    if args.json and args.dst == "-":
+        raise common.UsageError("--json prints to stdout: not with --dst - (the data goes there)")
     async with contextlib.AsyncExitStack() as stack:
         src = await _endpoint(stack, args, args.src, write=False)
         dst = await _endpoint(stack, args, args.dst, write=True)
@@ -398,6 +404,8 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
             raise common.ToolError(
                 f"{src.name} ended after {copy.copied_bytes} bytes, {total * bs} expected"
             )
+        if isinstance(dst, FileEndpoint) and not args.xcopy:
+            dst.truncate(copy.copied_bytes)
         if copy.padded:
             print(
                 f"{PROG}: {src.name} is not a whole number of {bs}-byte blocks: the last "
