@@ -5,6 +5,8 @@ a target killed for good, ``--json`` of every tool, ``python -m pyiscsi``.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tgt
+from pyiscsi.__main__ import main as pyiscsi_main
 from tgt import Tgtd, TgtdFactory
 
 pytestmark = pytest.mark.integration
@@ -36,6 +39,14 @@ def tgtd_beh() -> Iterator[Tgtd]:
 def tool(
     name: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pyiscsi <name> args``: as a process when ``env`` is given, else in this
+    process (the same entry point, without the interpreter's start).
+    """
+    if env is None:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = pyiscsi_main([name, *args])
+        return subprocess.CompletedProcess([name, *args], status, out.getvalue(), err.getvalue())
     return subprocess.run(
         [sys.executable, "-m", "pyiscsi", name, *args],
         capture_output=True,

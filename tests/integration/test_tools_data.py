@@ -7,7 +7,9 @@ checksum against the bytes written. One module-scoped tgtd: target 1 with LUN 1 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -21,6 +23,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tgt
 import pyiscsi.sync
+from pyiscsi.__main__ import main as pyiscsi_main
 from tgt import Tgtd
 
 pytestmark = pytest.mark.integration
@@ -40,17 +43,23 @@ def tgtd_data() -> Iterator[Tgtd]:
         yield t
 
 
-def tool(
-    name: str, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    """Run ``python -m pyiscsi <name> args`` and return the finished process."""
-    return subprocess.run(
-        [sys.executable, "-m", "pyiscsi", name, *args],
-        input=stdin,
-        capture_output=True,
-        timeout=RUN_TIMEOUT,
-        env={**os.environ, **(env or {})},
-        check=False,
+def tool(name: str, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ``python -m pyiscsi <name> args``: as a process when it reads stdin or writes data
+    to stdout, else in this process (the same entry point, without the interpreter's start).
+    """
+    if stdin is not None or "-" in args:
+        return subprocess.run(
+            [sys.executable, "-m", "pyiscsi", name, *args],
+            input=stdin,
+            capture_output=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = pyiscsi_main([name, *args])
+    return subprocess.CompletedProcess(
+        [name, *args], status, out.getvalue().encode(), err.getvalue().encode()
     )
 
 

@@ -107,6 +107,7 @@ class FileEndpoint(Endpoint):
         self.name = "stdout" if path == "-" and write else "stdin" if path == "-" else path
         self.size: int | None = None
         self.regular = False
+        self.stdio = path == "-"
         if path == "-":
             self.file: BinaryIO = sys.stdout.buffer if write else sys.stdin.buffer
             self.sequential = True
@@ -166,7 +167,7 @@ class FileEndpoint(Endpoint):
 
     def close(self) -> None:
         """Close the file (not stdin/stdout)."""
-        if self.file not in (sys.stdin.buffer, sys.stdout.buffer):
+        if not self.stdio:
             self.file.close()
 
 
