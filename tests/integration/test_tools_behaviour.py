@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tgt
 from pyiscsi.__main__ import main as pyiscsi_main
-from tgt import Tgtd, TgtdFactory
+from tgt import Tgtd, TgtdFactory, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -104,6 +104,13 @@ def test_ipv6_portal_in_brackets_in_messages(tgtd_beh: Tgtd) -> None:
     listing = tool("ls", "--json", f"iscsi://[::1]:{tgtd_beh.port}")
     portals = [t["portal"] for t in json.loads(listing.stdout)["targets"]]
     assert f"[::1]:{tgtd_beh.port},1" in portals
+
+
+def test_refused_ipv6_connection_names_the_portal_in_brackets() -> None:
+    port = free_port("::1")
+    done = tool("inq", f"iscsi://[::1]:{port}/{TARGET}/1")
+    assert done.returncode == 10
+    assert done.stderr.startswith(f"iscsi-inq: connection failed: cannot connect to [::1]:{port}")
 
 
 def test_digest_preference_list_in_url(tgtd_beh: Tgtd) -> None:

@@ -14,8 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyiscsi.__main__ import main as pyiscsi_main
+from pyiscsi.errors import CheckConditionError, NegotiationError
 from pyiscsi.scsi import pr
 from pyiscsi.scsi.reports import parse_report_target_port_groups
+from pyiscsi.scsi.sense import Sense, SenseKey
 from pyiscsi.tools import (
     TOOLS,
     blockio,
@@ -255,3 +257,19 @@ def test_json_output_collects_and_prints_once() -> None:
         "key": "0102",
         "nested": {"blocks": 2, "block_size": 512},
     }
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"), [("HeaderDigest", "header_digest"), ("DataDigest", "data_digest")]
+)
+def test_refused_digest_says_how_to_allow_none(key: str, hint: str) -> None:
+    exc = NegotiationError(f"target answered {key}=None, which is not one of the offered values")
+    line = common.error_line(exc)
+    assert line.startswith("login failed: target answered")
+    assert line.endswith(f"to allow none, ask for {hint}=crc32c,none in the URL)")
+
+
+def test_write_protected_is_said_plainly() -> None:
+    sense = Sense(response_code=0x70, deferred=False, valid=True, key=SenseKey(7), asc=0x27)
+    line = common.scsi_failure("WRITE(10) at LBA 0", CheckConditionError(sense))
+    assert str(line).startswith("WRITE(10) at LBA 0 failed: the LUN is write protected")
