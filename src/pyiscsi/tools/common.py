@@ -27,7 +27,15 @@ import json
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import Any, NoReturn, TextIO
 
@@ -337,6 +345,26 @@ def setup_logging(level: int, stream: TextIO | None = None, *, prog: str | None 
         logging.getLogger(name).setLevel(value)
 
 
+_TOOL_LOGGERS = ("pyiscsi", "pyiscsi.login", "pyiscsi.session", "pyiscsi.pdu", "pyiscsi.connection")
+
+
+@contextlib.contextmanager
+def restored_logging() -> Iterator[None]:
+    """Undo :func:`setup_logging` on leaving (a tool run inside another program, or a test)."""
+    global _log_handler
+    loggers = [logging.getLogger(name) for name in _TOOL_LOGGERS]
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
+    handler = _log_handler
+    try:
+        yield
+    finally:
+        for lg, handlers, level, propagate in saved:
+            lg.handlers[:] = handlers
+            lg.setLevel(level)
+            lg.propagate = propagate
+        _log_handler = handler
+
+
 def format_host_port(host: str, port: int) -> str:
     """``host:port``, with an IPv6 address in brackets."""
     if ":" in host and not host.startswith("["):
@@ -533,7 +561,8 @@ class Tool:
         def note() -> str | None:
             return outputs[0].interrupt_note if outputs else None
 
-        return run(_main, prog=self.prog, interrupt_note=note)
+        with restored_logging():
+            return run(_main, prog=self.prog, interrupt_note=note)
 
     async def _body(self, args: argparse.Namespace, out: Output) -> int:
         status = await self.body(args, out)

@@ -39,6 +39,7 @@ from pyiscsi.tools.progress import Progress
 
 PROG = "iscsi-dd"
 DEFAULT_BLOCK_SIZE = 512
+DEFAULT_BLOCKS = 200  # per command, as libiscsi's (fewer if the target takes fewer)
 MAX_10_LBA = 1 << 32
 MAX_10_BLOCKS = 0xFFFF
 XCOPY_MAX_BLOCKS = 0xFFFF
@@ -362,6 +363,9 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
     """Open both ends, check, copy, report."""
     if args.json and args.dst == "-":
         raise common.UsageError("--json prints to stdout: not with --dst - (the data goes there)")
+    blocks_given = args.blocks is not None
+    if not blocks_given:
+        args.blocks = DEFAULT_BLOCKS
     async with contextlib.AsyncExitStack() as stack:
         src = await _endpoint(stack, args, args.src, write=False)
         dst = await _endpoint(stack, args, args.dst, write=True)
@@ -371,7 +375,9 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
         for e in (src, dst):
             if isinstance(e, LunEndpoint):
                 limit = await blockio.max_transfer_blocks(e.session, bs)
-                if limit and args.blocks > limit:
+                if limit and args.blocks > limit and not blocks_given:
+                    args.blocks = limit
+                elif limit and args.blocks > limit:
                     raise common.ToolError(
                         f"--blocks {args.blocks} is more than {e.name} takes in one command "
                         f"({limit} blocks)"
@@ -476,7 +482,7 @@ def add_options(parser: common.ToolArgumentParser) -> None:
         "-b",
         "--blocks",
         type=common.positive_argument,
-        default=200,
+        default=None,
         help="blocks per command (200)",
     )
     parser.add_argument(
