@@ -6,6 +6,7 @@ bar, byte ranges, the in-order sequencer, option parsing, ``python -m pyiscsi``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 
@@ -273,3 +274,63 @@ def test_write_protected_is_said_plainly() -> None:
     sense = Sense(response_code=0x70, deferred=False, valid=True, key=SenseKey(7), asc=0x27)
     line = common.scsi_failure("WRITE(10) at LBA 0", CheckConditionError(sense))
     assert str(line).startswith("WRITE(10) at LBA 0 failed: the LUN is write protected")
+
+
+class _RecordingSession:
+    """Records PERSISTENT RESERVE OUT commands: (service action, type, key, SA key)."""
+
+    def __init__(self, fail_action: int | None = None) -> None:
+        self.sent: list[tuple[int, int, int, int]] = []
+        self.fail_action = fail_action
+
+    async def execute(self, cdb: bytes, *, data_out: bytes, **_: object) -> None:
+        action, type_ = cdb[1] & 0x1F, cdb[2] & 0x0F
+        self.sent.append(
+            (
+                action,
+                type_,
+                int.from_bytes(data_out[0:8], "big"),
+                int.from_bytes(data_out[8:16], "big"),
+            )
+        )
+        if action == self.fail_action:
+            raise CheckConditionError(None)
+
+
+def _pr_out(argv: list[str], fail_action: int | None = None) -> list[tuple[int, int, int, int]]:
+    args = iscsi_pr.TOOL.parse([*argv, "iscsi://h/iqn.x:y/1"])
+    _, value = args.op
+    args.remove = value == -iscsi_pr.PREEMPT - 1
+    args.action = iscsi_pr.PREEMPT if args.remove else value
+    session = _RecordingSession(fail_action)
+    with contextlib.suppress(common.ToolError):
+        asyncio.run(iscsi_pr.do_pr_out(session, args))  # type: ignore[arg-type]
+    return session.sent
+
+
+def test_pr_out_sequences_are_libiscsis() -> None:
+    reg, res, rel, clr, pre = 0, 1, 2, 3, 4
+    assert _pr_out(["-G", "-S", "a"]) == [(reg, 0, 0, 0xA)]
+    assert _pr_out(["-R", "-S", "a", "-T", "5"]) == [(reg, 5, 0, 0xA), (res, 5, 0xA, 0xA)]
+    assert _pr_out(["-L", "-S", "a", "-T", "7"]) == [
+        (reg, 7, 0, 0xA), (rel, 7, 0xA, 0xA), (reg, 7, 0xA, 0),
+    ]  # fmt: skip
+    assert _pr_out(["-C", "-S", "a"]) == [(reg, 0, 0, 0xA), (clr, 0, 0xA, 0xA)]
+    assert _pr_out(["-P", "-K", "b", "-S", "a", "-T", "1"]) == [
+        (reg, 1, 0, 0xA), (pre, 1, 0xA, 0xB),
+    ]  # fmt: skip
+    assert _pr_out(["-X", "-K", "b", "-S", "a", "-T", "1"]) == [
+        (reg, 1, 0, 0xA), (pre, 1, 0xA, 0xB), (rel, 1, 0xA, 0xA), (reg, 1, 0xA, 0),
+    ]  # fmt: skip
+    assert _pr_out(["-I", "-S", "a"]) == [(6, 0, 0, 0xA)]
+    # a failed RESERVE unregisters the key it registered
+    assert _pr_out(["-R", "-S", "a", "-T", "1"], fail_action=res) == [
+        (reg, 1, 0, 0xA), (res, 1, 0xA, 0xA), (reg, 1, 0xA, 0),
+    ]  # fmt: skip
+
+
+def test_pr_register_and_move_needs_a_transport_id() -> None:
+    with pytest.raises(common.UsageError, match="--move-to"):
+        _pr_out(["-M", "-S", "a"])
+    sent = _pr_out(["-M", "-S", "a", "-K", "b", "--move-to", "iqn.x:other,i,0x23d000000001"])
+    assert [s[0] for s in sent] == [0, 7]
