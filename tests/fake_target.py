@@ -296,6 +296,7 @@ class FakeTarget:
         """The initiator opened a new TCP connection: forget the old one's stream and login."""
         self.reader = PduReader()
         self.out = []
+        self.agreed = {}
         self.full_feature = False
         self.logged_out = False
         self.held = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 from collections.abc import Callable
 from typing import Any, cast
@@ -153,9 +154,8 @@ class Driver:
             if self._connecting is asyncio.current_task():
                 self._connecting = None
                 portal = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-                error = errors.ISCSIConnectionError(
-                    f"cannot connect to {portal}: {exc.strerror or exc}"
-                )
+                reason = os.strerror(exc.errno) if exc.errno else str(exc)
+                error = errors.ISCSIConnectionError(f"cannot connect to {portal}: {reason}")
                 self.core.connection_lost(error, self.loop.time())
                 self._after_input(flush=False)
 

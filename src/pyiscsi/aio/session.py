@@ -256,13 +256,13 @@ class Session(ScsiCommands):
             raise errors.LocalProtocolError("a discovery session cannot run SCSI commands")
         if not 1 <= len(cdb) <= _MAX_CDB:
             raise errors.ConfigurationError(f"a CDB is 1 to {_MAX_CDB} bytes, not {len(cdb)}")
-        out = memoryview(data_out).cast("B") if data_out is not None else None
+        out = _bytes_view(data_out) if data_out is not None else None
         if isinstance(data_in, int):
             if data_in < 0:
                 raise errors.ConfigurationError("data_in length must not be negative")
             view: memoryview | None = memoryview(bytearray(data_in)) if data_in else None
         elif data_in is not None:
-            view = memoryview(data_in).cast("B")
+            view = _bytes_view(data_in)
             if view.readonly:
                 raise errors.ConfigurationError("data_in buffer must be writable")
         else:
@@ -473,6 +473,12 @@ async def discover(url: str | None = None, **options: Any) -> list[DiscoveredTar
     """SendTargets=All on a portal: every target it reports, with its portals."""
     async with open_discovery(url, **options) as session:
         return await session.send_targets()
+
+
+def _bytes_view(buffer: bytes | bytearray | memoryview) -> memoryview:
+    """A flat byte view of a buffer (cast only when it is not one already)."""
+    view = memoryview(buffer)
+    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
 
 
 def _describe_sense(sense: bytes) -> str:

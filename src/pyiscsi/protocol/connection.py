@@ -227,6 +227,46 @@ class Connection:
         if changed is not None:
             self._out.append(changed)
 
+    def send_scsi_command(
+        self,
+        itt: int,
+        lun: int,
+        flags: int,
+        expected_length: int,
+        cmdsn: int,
+        cdb: bytes,
+        data: P.Buffer,
+    ) -> None:
+        """A SCSI Command PDU (``flags``: byte 1, F R W and the task attribute)."""
+        if len(cdb) > 16 or self.hooks.active or pdu_log.isEnabledFor(logging.DEBUG):
+            self.send(
+                P.ScsiCommand(
+                    itt=itt,
+                    cdb=cdb,
+                    lun=lun,
+                    expected_data_transfer_length=expected_length,
+                    cmdsn=cmdsn,
+                    read=bool(flags & 0x40),
+                    write=bool(flags & 0x20),
+                    final=bool(flags & 0x80),
+                    attributes=flags & 7,
+                    data=data,
+                )
+            )
+            return
+        self._out += P.encode_scsi_command(
+            itt,
+            lun,
+            flags,
+            expected_length,
+            cmdsn,
+            self.expstatsn,
+            cdb,
+            data,
+            self.header_digest,
+            self.data_digest,
+        )
+
     def send_data_out(
         self, itt: int, ttt: int, lun: int, data: memoryview, start: int, end: int
     ) -> None:

@@ -87,6 +87,8 @@ log = logging.getLogger("pyiscsi.session")
 _MAX_REDIRECTS = 5
 _MAX_UNIT_ATTENTIONS = 16
 _MAX_RETRY_DELAY = 10.0
+_ANNOUNCED_DROP_WITHIN = 60.0  # seconds an announced connection drop is expected within
+_MAX_CDB = 260  # 16 bytes in the BHS and up to 244 in an Extended CDB AHS
 _TUR = bytes(6)
 _CHECK_CONDITION = 0x02
 _TASK_ABORTED = 0x40
@@ -218,6 +220,8 @@ class Session:
         self._give_up_at: float | None = None
         self._delay = 0.0
         self._time2wait: float | None = None  # what the target last asked us to wait
+        self._time2wait_until = 0.0  # an Async Message's Time2Wait holds until then
+        self._agreed_time2wait = 0  # DefaultTime2Wait of the last login
         self._lost_reason: errors.ISCSIError | None = None
         self._logout_due: float | None = None  # the target asked for a logout by then
         self._logging_out = False  # a Logout Request is out: no command follows it
@@ -321,7 +325,7 @@ class Session:
         self._login_task = login
         if self._open_task is not None and not self._opened:
             self._open_task.itt = login.itt
-        conn.login(login.itt, self.cmdsn)
+        self._guard(now, conn.login, login.itt, self.cmdsn)
         return conn
 
     def connection_lost(
@@ -345,12 +349,14 @@ class Session:
         self._check_accepts_commands()
         if task.data_out is not None and task.data_in is not None:
             raise errors.LocalProtocolError("bidirectional commands are not supported")
+        if not 1 <= len(task.cdb) <= _MAX_CDB:
+            raise errors.LocalProtocolError(f"a CDB is 1 to {_MAX_CDB} bytes, not {len(task.cdb)}")
         task.itt = self._alloc_itt()
         self._tasks[task.itt] = task
         if task.timeout is not None:
             self._add_deadline(task, now + task.timeout)
         if not self._waiting and self._may_send() and self._window_open():
-            self._start(task)
+            self._guard(now, self._start, task)
         else:
             self._waiting.append(task)
         return task
@@ -362,7 +368,7 @@ class Session:
             raise errors.LocalProtocolError("ping data longer than the target accepts in one PDU")
         task = NopTask(itt=self._alloc_itt(), immediate=True, data=data, sent_at=now)
         self._tasks[task.itt] = task
-        conn.send(P.NopOut(itt=task.itt, cmdsn=self.cmdsn, data=data))
+        self._guard(now, conn.send, P.NopOut(itt=task.itt, cmdsn=self.cmdsn, data=data))
         return task
 
     def task_management(
@@ -400,7 +406,7 @@ class Session:
             self._events.append(TaskDone(task))
             return task
         conn = self._check_usable()
-        self._send_tmf(conn, task, now)
+        self._guard(self._last_rx if now is None else now, self._send_tmf, conn, task, now)
         return task
 
     def _send_tmf(self, conn: Connection, task: TaskManagementTask, now: float | None) -> None:
@@ -429,7 +435,7 @@ class Session:
             )
         task = TextTask(itt=self._alloc_itt(), keys=pairs)
         self._tasks[task.itt] = task
-        self._send_text(conn, task)
+        self._guard(self._last_rx, self._send_text, conn, task)
         return task
 
     def _send_text(self, conn: Connection, task: TextTask) -> None:
@@ -455,9 +461,10 @@ class Session:
         if reason == 0:
             self.policy.recover = False
         self._logging_out = True
-        conn.send(
-            P.LogoutRequest(itt=task.itt, reason=reason, cid=self.params.cid, cmdsn=self.cmdsn)
+        request = P.LogoutRequest(
+            itt=task.itt, reason=reason, cid=self.params.cid, cmdsn=self.cmdsn
         )
+        self._guard(self._last_rx, conn.send, request)
         return task
 
     def cancel(self, task: ScsiTask, now: float | None = None) -> TaskManagementTask | None:
@@ -494,9 +501,10 @@ class Session:
             lun=task.lun,
             referenced=task,
             escalation=escalate,
+            internal=escalate,  # the session's own: nobody waits for it
         )
         assert self.conn is not None
-        self._send_tmf(self.conn, tmf, now)
+        self._guard(self._last_rx if now is None else now, self._send_tmf, self.conn, tmf, now)
         return tmf
 
     def close(self) -> None:
@@ -616,6 +624,7 @@ class Session:
                 function=TaskManagementFunction.LOGICAL_UNIT_RESET,
                 lun=task.lun,
                 escalation=True,
+                internal=True,
             )
             self._send_tmf(self.conn, reset, now)
         else:
@@ -655,7 +664,7 @@ class Session:
 
     def _guard(self, now: float, method: Callable[..., None], *args: object) -> None:
         """Run ``method``: an ISCSIError drops the connection; any other exception is a bug of
-        ours and stops the session."""
+        ours (or of a hook) and stops the session.  Every input passes through here."""
         try:
             method(*args)
         except errors.LocalProtocolError as exc:  # the core misused itself
@@ -718,6 +727,10 @@ class Session:
 
     def _window(self, expcmdsn: int, maxcmdsn: int) -> None:
         """Advance the CmdSN window from a target PDU."""
+        if expcmdsn == self.expcmdsn and maxcmdsn == self.maxcmdsn:
+            if self._waiting:
+                self._drain()
+            return
         # a window with MaxCmdSN < ExpCmdSN - 1 is invalid and ignored (RFC 7143 4.2.2.1)
         if ((maxcmdsn + 1 - expcmdsn) & SN_MASK) >= 0x80000000:
             return
@@ -742,6 +755,7 @@ class Session:
         else:
             self.expcmdsn = self.maxcmdsn = pdu.expcmdsn
         self.tsih = conn.tsih
+        self._agreed_time2wait = conn.negotiated.default_time2wait
         login = self._login_task
         self._login_task = None
         if login is not None:
@@ -970,6 +984,8 @@ class Session:
             if victim is None:
                 continue
             if victim in self._waiting:
+                if tmf.escalation:
+                    continue  # our own reset for a stuck command: what was not sent goes on
                 self._waiting.remove(victim)  # never sent: it must not go out later
             if victim.done:
                 if self._tasks.get(victim.itt) is victim:
@@ -1017,6 +1033,8 @@ class Session:
         elif event in (_ASYNC_DROP_CONNECTION, _ASYNC_DROP_ALL):
             log.warning("target will drop the connection (Time2Wait %d s)", pdu.parameter2)
             self._time2wait = float(pdu.parameter2)
+            # for the drop it announces, not for a loss long after
+            self._time2wait_until = self._last_rx + _ANNOUNCED_DROP_WITHIN
         else:
             log.info("target sent asynchronous event %d", event)
         self._events.append(AsyncEvent(pdu))
@@ -1057,12 +1075,12 @@ class Session:
     # ------------------------------------------------------------------ sending
 
     def _may_send(self) -> bool:
+        # in full feature phase the connection is too (a connection leaves it only by failing,
+        # which moves the session out of it in the same call)
         return (
             self.state is State.FULL_FEATURE
             and self._logout_due is None
             and not self._logging_out
-            and self.conn is not None
-            and self.conn.state is ConnectionState.FULL_FEATURE
         )
 
     def _window_open(self) -> bool:
@@ -1099,20 +1117,13 @@ class Session:
             if n.immediate_data:
                 immediate = out[: min(length, n.first_burst_length, n.max_xmit_data_segment_length)]
             first_burst_end = len(immediate) if n.initial_r2t else min(length, n.first_burst_length)
-        conn.send(
-            P.ScsiCommand(
-                itt=task.itt,
-                cdb=task.cdb,
-                lun=task.lun,
-                expected_data_transfer_length=length,
-                cmdsn=task.cmdsn,
-                read=task.data_in is not None and length > 0,
-                write=out is not None and length > 0,
-                final=first_burst_end == len(immediate),
-                attributes=task.attribute,
-                data=immediate,
-            )
+        flags = (
+            (0x80 if first_burst_end == len(immediate) else 0)  # F: no unsolicited Data-Out
+            | (0x40 if task.data_in is not None and length > 0 else 0)  # R
+            | (0x20 if out is not None and length > 0 else 0)  # W
+            | (task.attribute & 7)
         )
+        conn.send_scsi_command(task.itt, task.lun, flags, length, task.cmdsn, task.cdb, immediate)
         if first_burst_end > len(immediate):
             assert out is not None
             conn.send_data_out(task.itt, P.NO_TAG, task.lun, out, len(immediate), first_burst_end)
@@ -1183,10 +1194,14 @@ class Session:
     def _lost(self, error: errors.ISCSIError, now: float, ours: bool) -> None:
         """The connection is gone (``ours``: we closed it): recover, retry or fail."""
         conn = self.conn
+        logged_in = conn is not None and conn.state is ConnectionState.FULL_FEATURE
         if conn is not None:
             conn.close()
         if not ours and self._opened:
-            log.warning("connection to %s lost: %s", self.portal, error)
+            if self.state is State.FULL_FEATURE:
+                log.warning("connection to %s lost: %s", self.portal, error)
+            else:
+                log.info("connection to %s lost: %s", self.portal, error)
         state = self.state
         self._ping = None
         self._login_task = None
@@ -1199,7 +1214,8 @@ class Session:
             return
         self._hold_for_recovery(error)
         if state in (State.CONNECTING, State.LOGIN):
-            self._attempt_failed(error, now)
+            # lost while clearing unit attentions: logged in, so Time2Wait applies too
+            self._attempt_failed(error, now, self._take_time2wait(now) if logged_in else 0.0)
         else:
             self._start_recovery(error, now)
 
@@ -1269,9 +1285,12 @@ class Session:
         held: list[ScsiTask] = []
         others: list[Task] = []
         for task in self._tasks.values():
-            if task.done or task.internal:
+            if task.done:
                 continue
-            if isinstance(task, ScsiTask):
+            if task.internal:  # the session's own (TURs, escalation): over with the link
+                task.done = True
+                task.error = error
+            elif isinstance(task, ScsiTask):
                 held.append(task)
             else:
                 others.append(task)
@@ -1289,15 +1308,23 @@ class Session:
             self._tasks[task.itt] = task
             self._waiting.append(task)
 
+    def _take_time2wait(self, now: float) -> float:
+        """Seconds to wait after losing a logged-in connection (the target's last word)."""
+        wait = self._time2wait
+        if wait is None or (self._time2wait_until and now > self._time2wait_until):
+            wait = self.negotiated_time2wait
+        self._time2wait = None
+        self._time2wait_until = 0.0
+        return wait
+
     def _start_recovery(self, error: errors.ISCSIError, now: float) -> None:
-        wait = self._time2wait if self._time2wait is not None else self.negotiated_time2wait
+        wait = self._take_time2wait(now)
         self.state = State.RECOVERY
         self.conn = None
         self._lost_reason = error
         self._attempts = 0
         timeout = self.policy.reconnect_timeout
         self._give_up_at = None if timeout is None else now + timeout
-        self._time2wait = None
         self._delay = 0.0
         self._retry_at = now + wait
         log.info("waiting %g s (Time2Wait) before logging in again", wait)
@@ -1305,10 +1332,9 @@ class Session:
     @property
     def negotiated_time2wait(self) -> float:
         """DefaultTime2Wait agreed at the last login (seconds)."""
-        conn = self.conn
-        return float(conn.negotiated.default_time2wait) if conn is not None else 0.0
+        return float(self._agreed_time2wait)
 
-    def _attempt_failed(self, error: errors.ISCSIError, now: float) -> None:
+    def _attempt_failed(self, error: errors.ISCSIError, now: float, wait: float = 0.0) -> None:
         self.conn = None
         self.state = State.RECOVERY
         log.info("reconnect attempt %d to %s failed: %s", self._attempts, self.portal, error)
@@ -1321,8 +1347,9 @@ class Session:
             self._retry_at = now
             return
         self._delay = min(max(self._delay * 2, 0.25), _MAX_RETRY_DELAY)
+        delay = max(self._delay, wait)
         limit = self.policy.max_reconnects
-        out_of_time = self._give_up_at is not None and now + self._delay > self._give_up_at
+        out_of_time = self._give_up_at is not None and now + delay > self._give_up_at
         if out_of_time or (limit is not None and self._attempts >= limit):
             failure = errors.ISCSIConnectionError(
                 f"connection to {self.portal} lost and not re-established after "
@@ -1332,7 +1359,7 @@ class Session:
             self._fail_all(failure)
             self._set_closed(failure)
             return
-        self._retry_at = now + self._delay
+        self._retry_at = now + delay
 
     def _fail_all(self, error: errors.ISCSIError) -> None:
         """Fail every task not done (and forget the cancelled ones)."""

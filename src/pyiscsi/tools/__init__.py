@@ -11,4 +11,5 @@ TOOLS = {
     "iscsi-readcapacity16": "pyiscsi.tools.iscsi_readcapacity16",
     "iscsi-rtpg": "pyiscsi.tools.iscsi_rtpg",
     "iscsi-swp": "pyiscsi.tools.iscsi_swp",
+    "iscsi-test": "pyiscsi.tools.iscsi_test",
 }

@@ -26,6 +26,7 @@ from fake_target import (
 )
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
+from pyiscsi.protocol.chap import ChapCredentials
 from pyiscsi.protocol.connection import Hooks
 from pyiscsi.protocol.keys import OperationalSettings
 from pyiscsi.protocol.login import LoginParameters
@@ -39,7 +40,13 @@ from pyiscsi.protocol.session import (
     State,
     TaskDone,
 )
-from pyiscsi.protocol.tasks import NopTask, ScsiTask, TaskManagementFunction
+from pyiscsi.protocol.tasks import (
+    NopTask,
+    ScsiTask,
+    Task,
+    TaskManagementFunction,
+    TaskManagementTask,
+)
 
 INITIATOR = "iqn.2026-11.org.example:initiator"
 TARGET = "iqn.2026-11.org.example:disk"
@@ -562,7 +569,7 @@ def test_a_second_loss_during_recovery(where: str) -> None:
         answer_held_tur(target, unit_attention=True)
         link.pump(now)
         assert [is_tur(cmd) for cmd in target.held.values()] == [True]  # asked again
-        lost, wait = now + 0.5, 0.25
+        lost, wait = now + 0.5, 2.0  # logged in: Time2Wait, not the backoff
         link.lose(lost)
     else:
         link.timer(now)
@@ -1064,12 +1071,14 @@ def test_a_completion_racing_the_abort_leaves_the_callers_buffer_alone() -> None
     session.submit_scsi(slow, now=1.0)
     link.pump(1.0)
     session.handle_timer(4.0)  # the ABORT TASK is on its way ...
+    (abort,) = [t for t in session._tasks.values() if isinstance(t, TaskManagementTask)]
     target.complete_held()  # ... as the target answers the command
     new = link.pump(4.0)
     assert slow.error is not None and "aborted" in str(slow.error)
     assert bytes(callers) == bytes(BLOCK_SIZE)  # the late data went elsewhere
-    (abort,) = [e.task for e in new if isinstance(e, TaskDone) and e.task is not slow]
-    assert isinstance(abort.error, errors.TaskManagementError)  # "task does not exist"
+    assert abort.done and isinstance(abort.error, errors.TaskManagementError)  # no such task
+    # the session's own abort: no event for it
+    assert [e.task for e in new if isinstance(e, TaskDone) and e.task is not slow] == []
     assert tmf_functions(target) == [ABORT]
     assert session.next_timer() is None
     assert state_of(session) is State.FULL_FEATURE and session.tasks_in_flight == 0
@@ -1087,7 +1096,7 @@ def test_a_loss_during_the_escalation_ends_it() -> None:
     session.submit_scsi(other, now=1.0)
     link.pump(1.0)
     link.timer(4.0)  # ABORT TASK sent (and lost)
-    escalation = [t for t in session.unfinished() if not isinstance(t, ScsiTask)]
+    escalation = [t for t in session._tasks.values() if isinstance(t, TaskManagementTask)]
     assert len(escalation) == 1
     link.lose(5.0)
     assert isinstance(escalation[0].error, errors.ISCSIConnectionError)
@@ -1372,3 +1381,274 @@ def test_hooks_see_every_login_and_survive_the_reconnect() -> None:
     assert sent_types.count("ScsiCommand") == 2
     assert "LoginResponse" in received_types and "DataIn" in received_types
     assert len(wire_lengths) == len(sent_types)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_interleavings_with_timeouts_and_logout_requests(seed: int) -> None:
+    """As above, with command timeouts expiring (ABORT TASK) and the target asking for
+    logouts: each command still completes exactly once, a timed-out one with
+    ISCSITimeoutError, every other one with its data."""
+    rng = random.Random(1000 + seed)
+    link = start(
+        TargetConfig(hold_commands=True, cmd_window=rng.randint(1, 4)),
+        reconnect_timeout=None,
+        abort_timeout=1.0,
+    )
+    session, target = link.session, link.target
+    readable = pattern(32 * BLOCK_SIZE, seed)
+    target.disk[: len(readable)] = readable
+    tasks: list[ScsiTask] = []
+    now = 1.0
+    for _ in range(100):
+        state = state_of(session)
+        action = rng.random()
+        if action < 0.3:
+            task = read(rng.randrange(0, 30), rng.randint(1, 2))
+            if rng.random() < 0.4:
+                task.timeout = rng.choice([0.5, 1.5, 4.0])
+            tasks.append(session.submit_scsi(task, now=now))
+        elif action < 0.55 and state is State.FULL_FEATURE:
+            held = list(target.held)
+            for itt in rng.sample(held, rng.randint(0, len(held))):
+                target.complete_held(itt)
+        elif action < 0.6 and state is State.FULL_FEATURE:
+            target.async_message(1, params=(0, 0, rng.randint(1, 5)))
+        elif action < 0.65 and state is State.FULL_FEATURE:
+            link.lose(now)
+        elif action < 0.85:
+            now += rng.choice([0.1, 0.5, 1.0])
+        else:
+            due = session.next_timer()
+            if due is not None:
+                now = max(now, due)
+                link.advance(now, refuse=rng.random() < 0.2)
+        link.pump(now)
+        due = session.next_timer()
+        if due is not None and due <= now:
+            link.advance(now, refuse=False)
+            due = session.next_timer()
+        assert due is None or due > now
+    for _ in range(100):  # no more faults; time runs on until all is done
+        if all(t.done for t in tasks):
+            break
+        link.finish_held(now)
+        due = session.next_timer()
+        if due is not None:
+            now = max(now, due)
+            link.advance(now, refuse=False)
+    counts = link.done_count()
+    assert [counts[id(t)] for t in tasks] == [1] * len(tasks)
+    for task in tasks:
+        if task.timeout is not None and task.error is not None:
+            assert isinstance(task.error, errors.ISCSITimeoutError)
+            continue
+        assert task.error is None and task.status == 0
+        assert task.data_in is not None
+        start_byte = lba_of(task.cdb) * BLOCK_SIZE
+        assert bytes(task.data_in) == readable[start_byte : start_byte + len(task.data_in)]
+    assert real_violations(target) == []
+    assert session.tasks_in_flight == 0
+
+
+CALLS = ["submit", "ping", "task_management", "text", "logout", "cancel", "re_login"]
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_a_hook_raising_in_a_call_stops_the_session_too(call: str) -> None:
+    """Calls into the core (not only received bytes and timers) enter the ERROR state on an
+    exception that is not an ISCSIError, instead of leaving a half-sent request behind."""
+    link = start(TargetConfig(hold_commands=True))
+    session = link.session
+    held = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    bad_type = {
+        "submit": P.ScsiCommand,
+        "ping": P.NopOut,
+        "task_management": P.TaskManagementRequest,
+        "text": P.TextRequest,
+        "logout": P.LogoutRequest,
+        "cancel": P.TaskManagementRequest,
+        "re_login": P.LoginRequest,
+    }[call]
+
+    def hook(pdu: P.OutgoingPdu) -> P.OutgoingPdu:
+        if isinstance(pdu, bad_type):
+            raise RuntimeError("a bug in a hook")
+        return pdu
+
+    session.hooks = Hooks(pdu=hook)
+    made: list[object] = []
+    if call == "submit":
+        made.append(session.submit_scsi(read(1, 1), now=2.0))
+    elif call == "ping":
+        made.append(session.ping(now=2.0))
+    elif call == "task_management":
+        made.append(session.task_management(TaskManagementFunction.LOGICAL_UNIT_RESET, now=2.0))
+    elif call == "text":
+        made.append(session.text_request([("SendTargets", "All")]))
+    elif call == "logout":
+        made.append(session.logout())
+    elif call == "cancel":
+        made.append(session.cancel(held, now=2.0))
+    else:
+        link.lose(2.0)
+        link.timer(4.0)  # connection_made -> the Login Request -> the hook
+    link.events += session.events()
+    assert state_of(session) is State.ERROR
+    (failure,) = [e.error for e in link.events if isinstance(e, ConnectionFailed)]
+    assert isinstance(failure, errors.InternalError) and "a bug in a hook" in str(failure)
+    counts = link.done_count()
+    for task in [held, *made]:
+        assert isinstance(task, Task) and task.done and counts[id(task)] == 1
+    if call != "cancel":
+        assert isinstance(held.error, errors.InternalError)
+    assert session.next_timer() is None
+    assert link.timer(100.0) == [] and link.lose(101.0) == []
+    assert link.opens == (2 if call == "re_login" else 1)
+
+
+def test_endless_unit_attentions_after_a_re_login_do_not_hold_the_session() -> None:
+    link = start(unit_attention_lun=LUN0)
+    session, target = link.session, link.target
+    target.config.hold_commands = True
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    mark = len(target.received)
+    link.wait_and_reconnect(2.0, 2.0)
+    turs = 0
+    while state_of(session) is State.LOGIN:
+        answer_held_tur(target, unit_attention=True)
+        link.pump(4.0)
+        turs += 1
+        assert turs <= 100
+    assert state_of(session) is State.FULL_FEATURE
+    assert 2 <= turs <= 32  # a bound, not for ever
+    link.finish_held(4.0)
+    assert [is_tur(p) for p in commands_since(target, mark)] == [True] * turs + [False]
+    assert link.done_count()[id(task)] == 1 and task.error is None
+
+
+def test_a_unit_attention_tur_never_answered_ends_in_the_login_timeout() -> None:
+    link = start(unit_attention_lun=LUN0, login_timeout=5.0)
+    session, target = link.session, link.target
+    target.config.hold_commands = True
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    link.wait_and_reconnect(2.0, 2.0)
+    assert state_of(session) is State.LOGIN  # the TUR is held
+    assert session.next_timer() == 9.0  # the login timeout covers the unit attentions
+    new = link.timer(9.0)
+    (error,) = [e.error for e in new if isinstance(e, ConnectionFailed)]
+    assert isinstance(error, errors.ISCSITimeoutError)
+    assert state_of(session) is State.RECOVERY
+    assert session.next_timer() == 11.0  # logged in before: Time2Wait again
+    mark = len(target.received)
+    link.timer(11.0)
+    link.finish_held(11.0)
+    assert [is_tur(p) for p in commands_since(target, mark)] == [True, False]
+    assert link.done_count()[id(task)] == 1 and task.error is None
+
+
+def chap_start(**policy: Any) -> Link:
+    config = TargetConfig(
+        hold_commands=True,
+        chap_user="alice",
+        chap_secret="alice-secret-1234",
+        mutual_user="disk",
+        mutual_secret="disk-secret-5678",
+    )
+    credentials = ChapCredentials("alice", "alice-secret-1234", "disk", "disk-secret-5678")
+    target = Target(config)
+    session = Session(
+        LoginParameters(INITIATOR, TARGET, isid=ISID),
+        credentials=credentials,
+        policy=RecoveryPolicy(recover=True, **policy),
+    )
+    link = Link(session, target)
+    opening = session.open(0.0)
+    link.pump(0.0)
+    assert opening.done and opening.error is None
+    return link
+
+
+def test_a_mutual_chap_session_authenticates_again_on_every_re_login() -> None:
+    link = chap_start()
+    session, target = link.session, link.target
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    link.wait_and_reconnect(2.0, 2.0)
+    link.finish_held(4.0)
+    assert link.done_count()[id(task)] == 1 and task.error is None
+    responses = [p for p in logins(target) if any(k == "CHAP_R" for k, _ in p.pairs)]
+    assert len(responses) == 2  # one CHAP response per login
+    assert all(dict(p.pairs)["CHAP_N"] == "alice" for p in responses)
+
+
+def test_no_command_goes_to_a_target_that_fails_mutual_chap_on_re_login() -> None:
+    link = chap_start(max_reconnects=2, reconnect_timeout=None)
+    session, target = link.session, link.target
+    task = session.submit_scsi(read(0, 1), now=1.0)
+    link.pump(1.0)
+    link.lose(2.0)
+    target.config.impostor = True  # whoever answers now does not know the target's secret
+    mark = len(target.received)
+    link.timer(4.0)
+    assert state_of(session) is State.RECOVERY
+    due = session.next_timer()
+    assert due is not None
+    link.timer(due)
+    assert state_of(session) is State.CLOSED
+    assert commands_since(target, mark) == []
+    assert link.done_count()[id(task)] == 1
+    assert isinstance(task.error, errors.ISCSIConnectionError)
+    assert "after 2 attempt(s)" in str(task.error)
+    assert "disk-secret" not in str(task.error) and "alice-secret" not in str(task.error)
+
+
+# ------------------------------------------------------------ review regressions
+
+
+def test_an_announced_drop_long_past_does_not_set_the_wait() -> None:
+    """An Async Message's Time2Wait is for the drop it announces, not a loss an hour later."""
+    link = start()
+    session, target = link.session, link.target
+    target.async_message(2, params=(0, 30, 0))
+    link.pump(1.0)
+    link.lose(3600.0)
+    assert session.next_timer() == 3600.0 + session.negotiated_time2wait
+
+
+def test_the_core_refuses_a_cdb_it_cannot_send() -> None:
+    link = start()
+    with pytest.raises(errors.LocalProtocolError, match="a CDB is 1 to 260 bytes"):
+        link.session.submit_scsi(ScsiTask(cdb=bytes(261)))
+    assert state_of(link.session) is State.FULL_FEATURE
+
+
+def test_an_escalation_reset_leaves_queued_commands_alone() -> None:
+    """The LUN RESET the session sends for a stuck command ends what the target had; the
+    commands still waiting behind the CmdSN window go out afterwards."""
+    link = start(TargetConfig(hold_commands=True, cmd_window=1), abort_timeout=2.0)
+    session, target = link.session, link.target
+    stuck = read(0, 1)
+    stuck.timeout = 3.0
+    queued = read(1, 1)
+    session.hooks = Hooks(
+        pdu=lambda pdu: None
+        if isinstance(pdu, P.TaskManagementRequest)
+        and pdu.function == TaskManagementFunction.ABORT_TASK
+        else pdu
+    )
+    session.submit_scsi(stuck, now=1.0)
+    session.submit_scsi(queued, now=1.0)
+    link.pump(1.0)
+    link.timer(4.0)  # the ABORT TASK is lost
+    link.timer(6.0)  # LOGICAL UNIT RESET: the target ends the stuck command
+    assert "aborted" in str(stuck.error)
+    assert not queued.done
+    target.complete_held()
+    link.pump(7.0)
+    assert queued.done and queued.error is None

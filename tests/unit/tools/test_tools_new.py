@@ -235,7 +235,7 @@ def test_progress_render_edges() -> None:
 def test_every_tool_has_a_script_and_a_main() -> None:
     assert set(TOOLS) == {
         "iscsi-dd", "iscsi-discard", "iscsi-inq", "iscsi-ls", "iscsi-md5sum", "iscsi-perf",
-        "iscsi-pr", "iscsi-readcapacity16", "iscsi-rtpg", "iscsi-swp",
+        "iscsi-pr", "iscsi-readcapacity16", "iscsi-rtpg", "iscsi-swp", "iscsi-test",
     }  # fmt: skip
 
 
