@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TextIO
 
 import pyiscsi
-from pyiscsi import Session, SessionConfig
+from pyiscsi import Session
 from pyiscsi.errors import (
     CheckConditionError,
     ISCSIConnectionError,
@@ -554,6 +554,7 @@ class Tool:
         def _main() -> int:
             args = self.parse(argv)
             setup_logging(debug_level(args.debug), prog=self.prog)
+            warn_password_on_command_line(self.prog, args)
             out = Output(json_mode=bool(getattr(args, "json", False)))
             outputs.append(out)
             return asyncio.run(self._body(args, out))
@@ -573,7 +574,8 @@ class Tool:
 # ---------------------------------------------------------------------------- sessions
 
 
-_CONFIG_FIELDS = frozenset(f.name for f in dataclasses.fields(SessionConfig))
+KEEPALIVE_INTERVAL = 5.0  # seconds without a PDU from the target before a NOP-Out
+KEEPALIVE_TIMEOUT = 10.0  # seconds the NOP-Out's answer may take
 
 
 def session_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -583,17 +585,37 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
     ``-x 0`` turns reconnection off; a larger ``-x`` is the session's ``max_reconnects``
     (where the installed pyiscsi has it).
     """
-    options: dict[str, Any] = {"initiator_name": args.initiator_name}
+    options: dict[str, Any] = {
+        "initiator_name": args.initiator_name,
+        # a keepalive finds a dead target in seconds (NOP-Out after idle, answer due)
+        "nop_interval": KEEPALIVE_INTERVAL,
+        "nop_timeout": KEEPALIVE_TIMEOUT,
+    }
     timeout = getattr(args, "timeout", None)
     if timeout is not None:
         options["reconnect_timeout"] = timeout
         options["login_timeout"] = timeout
     max_reconnects = getattr(args, "max_reconnects", None)
-    if max_reconnects == 0:
-        options["reconnect"] = False  # the core's max_reconnects=0 still tries once
-    elif max_reconnects is not None and "max_reconnects" in _CONFIG_FIELDS:
+    if max_reconnects is not None:
         options["max_reconnects"] = max_reconnects
     return options
+
+
+def warn_password_on_command_line(prog: str, args: argparse.Namespace) -> None:
+    """A CHAP password in a URL argument is visible to every user in the process list: say
+    so once, and where to put it instead (the secret itself is never printed)."""
+    for value in vars(args).values():
+        if not isinstance(value, str) or not value.startswith("iscsi://"):
+            continue
+        userinfo = value[len("iscsi://") :].split("/", 1)[0].rpartition("@")[0]
+        if "%" in userinfo:
+            print(
+                f"{prog}: warning: a CHAP password on the command line is visible in the "
+                "process list; set LIBISCSI_CHAP_PASSWORD (and LIBISCSI_CHAP_TARGET_PASSWORD) "
+                "instead",
+                file=sys.stderr,
+            )
+            return
 
 
 async def check_lun(session: Session, lun: int | None = None) -> None:
