@@ -156,11 +156,11 @@ def test_perf_options_and_random_lba_is_real() -> None:
         assert perf.pos == lba and 0 <= lba < 1000 and 1 <= blocks <= 8 and lba + blocks <= 1000
 
 
-def test_session_options_max_reconnects_until_the_core_has_it() -> None:
+def test_session_options_max_reconnects() -> None:
     args = iscsi_perf.TOOL.parse(["-x", "0", "--timeout", "5", "iscsi://h/iqn.x:y/1"])
     options = common.session_options(args)
     assert options["reconnect_timeout"] == 5.0 and options["login_timeout"] == 5.0
-    assert options["reconnect"] is False and "max_reconnects" not in options
+    assert options["max_reconnects"] == 0 and "reconnect" not in options
     args = iscsi_perf.TOOL.parse(["-x", "3", "iscsi://h/iqn.x:y/1"])
     assert common.session_options(args)["max_reconnects"] == 3
 
