@@ -1,11 +1,11 @@
 """The CDB base class and the layout compiler behind every builder.
 
 A builder is a ``@dataclass(slots=True)`` whose fields are the CDB's fields, decorated with
-:func:`cdb_layout`, which reads a short layout string and compiles, once at import time,
+:func:`cdb_layout`, which reads a short layout string (checked at import) and compiles
 ``encode`` (one precompiled :class:`struct.Struct` ``pack`` call; the bit fields get one
 combined range test, ``pack`` itself checks the whole-byte fields), ``decode``, and
-``_check`` (the slow path that names the field which does not fit). Nothing is looked up by
-name on the I/O path.
+``_check`` (the slow path that names the field which does not fit). The compiling happens
+when a class is first used, not at import. Nothing is looked up by name on the I/O path.
 
 Layout string: whitespace-separated items, each ``[name]@BYTE[.BIT][:WIDTH][~][=VALUE]``:
 
@@ -179,13 +179,36 @@ def cdb_layout(size: int, spec: str) -> Callable[[type[_C]], type[_C]]:
     """Compile ``spec`` (see the module docstring) into encode/decode/_check for a dataclass."""
 
     def apply(cls: type[_C]) -> type[_C]:
-        _compile(cls, size, spec)
+        _checked_items(cls, size, spec)  # a wrong layout fails at import, as it should
+        cls.cdb_length = size
+        _defer(cls, size, spec)
         return cls
 
     return apply
 
 
-def _compile(cls: type[CDB], size: int, spec: str) -> None:
+class _CompiledOnUse:
+    """A class attribute that compiles its class's layout when first read (from the class or
+    an instance), then is replaced by what the compiler made: importing the builders costs
+    nothing until one is used."""
+
+    def __init__(self, owner: type[CDB], size: int, spec: str, name: str) -> None:
+        self.owner, self.size, self.spec, self.name = owner, size, spec, name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        owner = self.owner
+        if isinstance(owner.__dict__.get(self.name), _CompiledOnUse):
+            _compile(owner, self.size, self.spec)
+        return getattr(owner if obj is None else obj, self.name)
+
+
+def _defer(cls: type[CDB], size: int, spec: str) -> None:
+    for name in ("_check", "__post_init__", "encode", "decode", "field_info"):
+        setattr(cls, name, _CompiledOnUse(cls, size, spec, name))
+
+
+def _checked_items(cls: type[CDB], size: int, spec: str) -> tuple[list[_Item], list[bool]]:
+    """The layout's items and the bits they use; AssertionError for a layout that cannot be."""
     items = [_Item(None, 0, 8, False, int(cls.opcode)), *_parse(spec, size)]
     used = [False] * (size * 8)
     for it in items:
@@ -197,6 +220,11 @@ def _compile(cls: type[CDB], size: int, spec: str) -> None:
     declared = [it.name for it in items if it.name]
     if sorted(names) != sorted(declared):
         raise AssertionError(f"{cls.__name__}: fields {names} vs layout {declared}")
+    return items, used
+
+
+def _compile(cls: type[CDB], size: int, spec: str) -> None:
+    items, used = _checked_items(cls, size, spec)
     annotations: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
         annotations.update(getattr(klass, "__annotations__", {}))
