@@ -62,8 +62,11 @@ INITIATOR = "iqn.2026-11.org.example:fuzz"
 TARGET = "iqn.2026-11.org.example:disk"
 USER, SECRET = "fuzz-user", "fuzz-secret-123"
 BLOCK = 512
-#: Most bytes the core may send back for one input (a reply storm is a finding).
+#: Most bytes the core may send back for one input (a reply storm is a finding) ...
 OUTPUT_LIMIT = 32 << 20
+#: ... and at most this plus twice the bytes received plus the write data once (with the
+#: Data-Out headers): at ErrorRecoveryLevel 0 no data is ever sent twice.
+OUTPUT_BASE = 64 << 10
 #: CPU seconds for one input above which it is reported as slow (inputs take 1-20 ms).
 SLOW_SECONDS = 0.25
 #: Memory one input may add to the process's peak (max RSS; traced peak with --memory).
@@ -120,28 +123,37 @@ def _check_error(error: object, where: str) -> None:
         raise PropertyViolation(f"{where}: foreign exception wrapped by the core: {error}")
 
 
-def drive(core_factory: CoreFactory, steps: Sequence[Step]) -> Outcome:
+def drive(core_factory: CoreFactory, steps: Sequence[Step], output_budget: bool = True) -> Outcome:
     """Replay ``steps`` against a fresh core; raise on a broken property.
 
     The one adapter between the fuzzer and the core: bytes go to ``receive_data``, calls to
     the core's API (only when its state allows them: a caller never logs in twice or sends a
     command before the login completed).  Any exception the core raises from
     ``receive_data`` propagates (it is a finding); :class:`PropertyViolation` is raised for a
-    ``ConnectionFailed``/``TaskDone`` error that is not a :class:`pyiscsi.ISCSIError`.
+    ``ConnectionFailed``/``TaskDone`` error that is not a :class:`pyiscsi.ISCSIError`, and
+    for output past :data:`OUTPUT_LIMIT` or (with ``output_budget``) past the budget of
+    what was received and written.
     """
     core = core_factory()
     outcome = Outcome()
     scsi: list[ScsiTask] = []
     now = 0.0
+    received = 0
     for step in steps:
         now += 0.5
         if isinstance(step, Call):
             _call(core, step, scsi, now)
         else:
             core.receive_data(step, now)
+            received += len(step)
         outcome.output += sum(len(b) for b in core.data_to_send())
-        if outcome.output > OUTPUT_LIMIT:
-            raise PropertyViolation(f"the core sent {outcome.output} bytes back")
+        written = sum(len(t.data_out) for t in scsi if t.data_out is not None)
+        budget = OUTPUT_BASE + 2 * received + written + written // 8
+        if outcome.output > (min(OUTPUT_LIMIT, budget) if output_budget else OUTPUT_LIMIT):
+            raise PropertyViolation(
+                f"the core sent {outcome.output} bytes back for {received} bytes received "
+                f"and {written} bytes of write data"
+            )
         for event in core.events():
             if isinstance(event, ConnectionFailed):
                 _check_error(event.error, "ConnectionFailed")
@@ -610,8 +622,9 @@ def mutate(rng: random.Random, scenario: Scenario) -> list[Step]:
             steps = [*steps[:i], pdu[:cut]]
             pdu_index = [j for j in pdu_index if j < i]
             continue
-        elif kind == 7:  # duplicate
-            steps.insert(i + 1, pdu)
+        elif kind == 7:  # duplicate, now and then many times (at most 2 MiB in all)
+            times = 1 if rng.random() < 0.85 else rng.choice((100, 1000, 5000))
+            steps[i + 1 : i + 1] = [pdu] * min(times, max(1, (2 << 20) // len(pdu)))
         elif kind == 8:  # drop
             steps[i] = b""
         elif kind == 9:  # move a PDU later
@@ -735,9 +748,9 @@ def inputs(
         yield index, scenario, mutate(rng, scenario)
 
 
-def run_one(scenario: Scenario, steps: list[Step]) -> str:
+def run_one(scenario: Scenario, steps: list[Step], output_budget: bool = True) -> str:
     """Drive one input; return how it ended, or raise what it broke."""
-    outcome = drive(scenario.factory, steps)
+    outcome = drive(scenario.factory, steps, output_budget)
     return outcome.failed or ("task-errors" if outcome.errors else "normal")
 
 
