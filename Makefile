@@ -7,7 +7,7 @@ RUFF   := $(VENV)/bin/ruff
 MYPY   := $(VENV)/bin/mypy
 PYTEST := $(PY) -m pytest
 # The tgtd harness and the demo are typechecked too (tests/ holds the tgt module).
-HARNESS := tests/tgt.py scripts/demo.py
+HARNESS := tests/tgt.py tests/faultproxy.py scripts/demo.py
 
 .PHONY: all deps demo test lint typecheck unit integration bench clean
 
@@ -43,7 +43,10 @@ unit: deps
 integration: deps
 	$(PYTEST) -q tests/integration
 
+# libiscsi-dev builds bench/libiscsi_write.c, the WRITE yardstick (libiscsi-bin has none)
 bench: deps
+	@dpkg -s libiscsi-dev >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libiscsi-dev >/dev/null
+	$(PY) bench/core_micro.py --commands 90000
 	$(PY) bench/perf_vs_libiscsi.py
 
 clean:

@@ -1,9 +1,17 @@
 """Benchmark: pyiscsi against libiscsi on the same tgtd, in one run, as ratios.
 
-Starts a throwaway tgtd, then alternates libiscsi's ``iscsi-perf`` and pyiscsi's ``iscsi-perf``
-(same options: commands in flight, blocks per READ, seconds) for several rounds, and prints
-each side's IOPS and the median ratio pyiscsi/libiscsi.  Also measures pyiscsi's large-block
-read and write throughput with the Python API (libiscsi has no write benchmark tool).
+Starts a throwaway tgtd and, for each row of the performance table (README), alternates
+libiscsi's program and ours for ``--rounds`` pairs, then prints the median ratio
+ours/libiscsi and both programs' CPU microseconds per I/O (children's user+system time):
+
+- READ 4 KiB x 32 in flight, 1 MiB x 8, 512 B x 1 (latency): ``iscsi-perf`` of libiscsi-bin
+  and ours, same options;
+- WRITE 1 MiB x 8: ours (``iscsi-perf -w``) against ``bench/libiscsi_write.c``, a small
+  program on libiscsi's asynchronous API built here (needs Debian's ``libiscsi-dev``);
+- READ 1 MiB x 8 with header and data CRC32C: our CPU time per MB against ours without
+  digests (tgtd's software CRC caps the rate; CPU per MB is what we control);
+- ``iscsi-readcapacity16 -s``, the whole process, against ``python -c 'import asyncio, argparse'``;
+- 64 open sessions after one READ each: memory per session beyond the process's baseline.
 
     .venv/bin/python bench/perf_vs_libiscsi.py [--seconds 3] [--rounds 3]
 """
@@ -11,92 +19,181 @@ read and write throughput with the Python API (libiscsi has no write benchmark t
 from __future__ import annotations
 
 import argparse
-import asyncio
+import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
 
-import pyiscsi
-from tgt import Tgtd
+from tgt import Tgtd  # noqa: E402
 
 IQN = "iqn.2024-01.org.pyiscsi:bench"
-_AVERAGE = re.compile(rb"iops average (\d+) \((\d+) MB/s\)\s*\n")
+DIGEST_IQN = "iqn.2024-01.org.pyiscsi:bench-digest"
+MiB = 1024 * 1024
+_AVERAGE = re.compile(rb"iops average (\d+)")
+OURS = [sys.executable, "-m", "pyiscsi.tools.iscsi_perf"]
 
 
-def run_perf(command: list[str], timeout: float) -> int:
-    """Run an iscsi-perf and return its final average IOPS."""
-    out = subprocess.run(command, capture_output=True, timeout=timeout + 30, check=True).stdout
-    found = _AVERAGE.findall(out.replace(b"\r", b"\n"))
-    if not found:
-        raise RuntimeError(f"no final 'iops average' line from {command[0]}: {out[-300:]!r}")
-    return int(found[-1][0])
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-async def throughput(url: str, write: bool, size: int, depth: int, seconds: float) -> float:
-    """MB/s of ``depth`` concurrent READ(16)/WRITE(16) of ``size`` bytes for ``seconds``."""
-    async with pyiscsi.connect(url) as session:
-        blocks = size // 512
-        done = 0
-        next_lba = 0
-        stop = time.perf_counter() + seconds
-        payload = bytes(size)
+def run_perf(command: list[str], seconds: float) -> tuple[float, float]:
+    """Run a benchmark program: (its final average IOPS, its CPU seconds)."""
+    before = children_cpu()
+    done = subprocess.run(command, capture_output=True, timeout=seconds + 60, check=False)
+    cpu = children_cpu() - before
+    found = _AVERAGE.findall(done.stdout.replace(b"\r", b"\n"))
+    if done.returncode != 0 or not found:
+        raise RuntimeError(
+            f"{command[0]} {' '.join(command[1:3])}... failed ({done.returncode}): "
+            f"{done.stdout[-200:]!r} {done.stderr[-300:]!r}"
+        )
+    return float(found[-1]), cpu
 
-        async def worker() -> None:
-            nonlocal done, next_lba
-            buf = bytearray(size)
-            while time.perf_counter() < stop:
-                lba, next_lba = next_lba, (next_lba + blocks) % (1 << 17)
-                op = 0x8A if write else 0x88
-                cdb = bytes([op, 0]) + lba.to_bytes(8, "big") + blocks.to_bytes(4, "big") + b"\0\0"
-                if write:
-                    await session.execute(cdb, data_out=payload)
-                else:
-                    await session.execute(cdb, data_in=buf)
-                done += 1
 
+def pairs(
+    name: str,
+    theirs: Callable[[], tuple[float, float]],
+    ours: Callable[[], tuple[float, float]],
+    rounds: int,
+    seconds: float,
+) -> None:
+    """Alternate the two programs; print the median ratio and CPU per I/O of each."""
+    ratios, cpu_theirs, cpu_ours = [], [], []
+    for _ in range(rounds):
+        t_iops, t_cpu = theirs()
+        o_iops, o_cpu = ours()
+        ratios.append(o_iops / t_iops)
+        cpu_theirs.append(t_cpu / (t_iops * seconds) * 1e6)
+        cpu_ours.append(o_cpu / (o_iops * seconds) * 1e6)
+        print(f"  {name}: libiscsi {t_iops:.0f} IOPS, pyiscsi {o_iops:.0f} IOPS", flush=True)
+    print(
+        f"{name}: ratio {statistics.median(ratios):.2f} "
+        f"(range {min(ratios):.2f}-{max(ratios):.2f}); CPU us/IO libiscsi "
+        f"{statistics.median(cpu_theirs):.1f}, pyiscsi {statistics.median(cpu_ours):.1f}",
+        flush=True,
+    )
+
+
+def build_writer() -> str | None:
+    """Compile bench/libiscsi_write.c; None if libiscsi-dev or a compiler is missing."""
+    if not Path("/usr/include/iscsi/iscsi.h").exists() or shutil.which("cc") is None:
+        return None
+    out = Path(tempfile.mkdtemp(prefix="pyiscsi-bench-")) / "libiscsi_write"
+    subprocess.run(
+        ["cc", "-O2", "-o", str(out), str(HERE / "libiscsi_write.c"), "-liscsi"], check=True
+    )
+    return str(out)
+
+
+def wall(command: list[str], runs: int = 7) -> float:
+    """Median wall time of a whole command, in seconds."""
+    times = []
+    for _ in range(runs):
         start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(depth)))
-        return done * size / (time.perf_counter() - start) / 1e6
+        subprocess.run(command, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+_SESSIONS = """
+import asyncio, os, sys
+import pyiscsi
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+async def main(url, n):
+    s0 = await pyiscsi.connect(url)
+    await s0.read(0, 1)
+    base = rss()
+    sessions = [await pyiscsi.connect(url) for _ in range(n)]
+    for s in sessions:
+        await s.read(0, 1)
+    grown = rss() - base
+    for s in [s0, *sessions]:
+        await s.close()
+    print(grown / n)
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--max", type=int, default=32, help="commands in flight")
-    parser.add_argument("--blocks", type=int, default=8, help="blocks per READ")
     args = parser.parse_args()
     libiscsi = shutil.which("iscsi-perf", path="/usr/bin:/usr/local/bin")
     if libiscsi is None:
         print("libiscsi's iscsi-perf is missing (Debian package libiscsi-bin)", file=sys.stderr)
         return 1
-    ours = [sys.executable, "-m", "pyiscsi.tools.iscsi_perf"]
+    writer = build_writer()
+    s, rounds = args.seconds, args.rounds
+    print(f"machine: {os.cpu_count()} cores; {s} s per run, {rounds} alternating pairs")
     with Tgtd() as tgtd:
-        tgtd.add_target(1, IQN, {1: 256 * 1024 * 1024})
+        tgtd.add_target(1, IQN, {1: 512 * MiB})
+        tgtd.add_target(2, DIGEST_IQN, {1: 512 * MiB})
+        tgtd.set_target_param(2, "HeaderDigest", "CRC32C")
+        tgtd.set_target_param(2, "DataDigest", "CRC32C")
         url = tgtd.url(IQN, 1)
-        opts = ["-m", str(args.max), "-b", str(args.blocks), "-t", str(args.seconds)]
-        ratios = []
-        for round_no in range(1, args.rounds + 1):
-            theirs_iops = run_perf([libiscsi, *opts, url], args.seconds)
-            ours_iops = run_perf([*ours, *opts, url], args.seconds)
-            ratios.append(ours_iops / theirs_iops)
-            print(
-                f"round {round_no}: libiscsi {theirs_iops} IOPS, pyiscsi {ours_iops} IOPS, "
-                f"ratio {ours_iops / theirs_iops:.2f}"
+        for name, blocks, depth in (
+            ("READ 4 KiB x 32", 8, 32),
+            ("READ 1 MiB x 8", 2048, 8),
+            ("READ 512 B x 1", 1, 1),
+        ):
+            opts = ["-m", str(depth), "-b", str(blocks), "-t", str(s)]
+            pairs(
+                name,
+                lambda opts=opts: run_perf([libiscsi, *opts, url], s),
+                lambda opts=opts: run_perf([*OURS, *opts, url], s),
+                rounds,
+                s,
             )
-        print(
-            f"READ {args.blocks} blocks x {args.max} in flight: median ratio pyiscsi/libiscsi "
-            f"{statistics.median(ratios):.2f}"
+        opts = ["-m", "8", "-b", "2048", "-t", str(s)]
+        if writer is not None:
+            pairs(
+                "WRITE 1 MiB x 8",
+                lambda: run_perf([writer, url, "2048", "8", str(s)], s),
+                lambda: run_perf([*OURS, "-w", *opts, url], s),
+                rounds,
+                s,
+            )
+        else:
+            print("WRITE 1 MiB x 8: skipped (no libiscsi-dev or no C compiler)")
+        digest_url = tgtd.url(
+            DIGEST_IQN, 1, args={"header_digest": "crc32c", "data_digest": "crc32c"}
         )
-        for write in (False, True):
-            mbs = asyncio.run(throughput(url, write, 256 * 1024, 8, args.seconds))
-            print(f"pyiscsi {'WRITE' if write else 'READ'} 256 KiB x 8 in flight: {mbs:.0f} MB/s")
+        per_mb = []
+        for _ in range(rounds):
+            plain_iops, plain_cpu = run_perf([*OURS, *opts, url], s)
+            dig_iops, dig_cpu = run_perf([*OURS, *opts, digest_url], s)
+            per_mb.append((dig_cpu / (dig_iops * s)) / (plain_cpu / (plain_iops * s)))
+            print(f"  READ 1 MiB x 8 digests: {dig_iops:.0f} IOPS (without: {plain_iops:.0f})")
+        print(
+            f"READ 1 MiB x 8 with CRC32C: CPU per MB {statistics.median(per_mb):.2f}x ours without"
+        )
+        tool = [sys.executable, "-m", "pyiscsi.tools.iscsi_readcapacity16", "-s", url]
+        base = wall([sys.executable, "-c", "import asyncio, argparse"])
+        took = wall(tool)
+        print(
+            f"iscsi-readcapacity16 -s: {took:.3f} s wall, {took / base:.1f}x "
+            f"`import asyncio, argparse` ({base:.3f} s)"
+        )
+        grown = subprocess.run(
+            [sys.executable, "-c", _SESSIONS, url, "64"], capture_output=True, check=True, text=True
+        ).stdout.strip()
+        print(f"64 sessions after one READ each: {float(grown):.0f} KiB each")
     return 0
 
 

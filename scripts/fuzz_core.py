@@ -46,15 +46,18 @@ from fake_target import FakeTarget, TargetConfig  # noqa: E402
 from pyiscsi import errors  # noqa: E402
 from pyiscsi.protocol import pdu as P  # noqa: E402
 from pyiscsi.protocol.chap import ChapCredentials  # noqa: E402
-from pyiscsi.protocol.connection import (  # noqa: E402
+from pyiscsi.protocol.keys import OperationalSettings, decode_text  # noqa: E402
+from pyiscsi.protocol.login import LoginParameters  # noqa: E402
+from pyiscsi.protocol.session import (  # noqa: E402
     AsyncEvent,
-    Connection,
     ConnectionFailed,
+    OpenConnection,
+    Reconnected,
+    RecoveryPolicy,
     State,
     TaskDone,
 )
-from pyiscsi.protocol.keys import OperationalSettings, decode_text  # noqa: E402
-from pyiscsi.protocol.login import LoginParameters  # noqa: E402
+from pyiscsi.protocol.session import Session as Connection  # noqa: E402
 from pyiscsi.protocol.tasks import ScsiTask, Task, TextTask  # noqa: E402
 from pyiscsi.protocol.text import parse_send_targets  # noqa: E402
 
@@ -116,7 +119,7 @@ def _write_cdb(lba: int, blocks: int) -> bytes:
 
 
 def _check_error(error: object, where: str) -> None:
-    if not isinstance(error, errors.ISCSIError):
+    if not isinstance(error, errors.ISCSIError) or isinstance(error, errors.InternalError):
         raise PropertyViolation(f"{where}: {type(error).__name__}: {error}")
     if str(error).startswith("malformed PDU from the target:"):
         # the core caught a ValueError/IndexError/struct.error and wrapped it
@@ -169,7 +172,9 @@ def drive(core_factory: CoreFactory, steps: Sequence[Step], output_budget: bool 
                     except errors.ISCSIError as exc:
                         _check_error(exc, "parse_send_targets")
                         outcome.errors.append(type(exc).__name__)
-            elif not isinstance(event, AsyncEvent):
+            elif isinstance(event, OpenConnection):
+                core.connection_made(now)  # a redirect or a retried login: the same stream
+            elif not isinstance(event, AsyncEvent | Reconnected):
                 raise PropertyViolation(f"unknown event {event!r}")
     return outcome
 
@@ -289,8 +294,7 @@ def _factory(
             LoginParameters(INITIATOR, target_name),
             settings if settings is not None else OperationalSettings(),
             credentials,
-            nop_interval=nop_interval,
-            nop_timeout=3.0,
+            policy=RecoveryPolicy(nop_interval=nop_interval, nop_timeout=3.0),
         )
 
     return make

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 from pyiscsi.protocol import pdu as P
 from pyiscsi.protocol.chap import ChapAlgorithm, chap_response, decode_binary, encode_binary
-from pyiscsi.protocol.connection import Connection, Event
 from pyiscsi.protocol.digest import crc32c
 from pyiscsi.protocol.keys import decode_text, encode_text
+from pyiscsi.protocol.session import Event, OpenConnection, Session
 
 __all__ = [
     "BLOCK_SIZE",
@@ -290,6 +290,23 @@ class FakeTarget:
         self._text_ttt = P.NO_TAG
         self._hd = False
         self._dd = False
+        self.connections = 1
+
+    def new_connection(self) -> None:
+        """The initiator opened a new TCP connection: forget the old one's stream and login."""
+        self.reader = PduReader()
+        self.out = []
+        self.agreed = {}
+        self.full_feature = False
+        self.logged_out = False
+        self.held = {}
+        self.writes = {}
+        self.active = 0
+        self._login_pending = []
+        self._text_pending = b""
+        self._text_ttt = P.NO_TAG
+        self._hd = self._dd = False
+        self.connections += 1
 
     # ----------------------------------------------------------------- plumbing
 
@@ -914,7 +931,7 @@ class FakeTarget:
 
 
 def feed(
-    conn: Connection, data: bytes, now: float = 0.0, chunks: Iterable[int] | None = None
+    conn: Session, data: bytes, now: float = 0.0, chunks: Iterable[int] | None = None
 ) -> None:
     """Give ``data`` to ``conn`` in one piece, or cut at the lengths in ``chunks``."""
     if chunks is None:
@@ -931,7 +948,7 @@ def feed(
 
 
 def exchange(
-    conn: Connection,
+    conn: Session,
     target: FakeTarget,
     now: float = 0.0,
     cut: Callable[[bytes], Iterable[int]] | None = None,
@@ -945,7 +962,12 @@ def exchange(
         back = target.data_to_send()
         if back:
             feed(conn, back, now, cut(back) if cut is not None else None)
-        events += conn.events()
-        if not out and not back:
+        new = conn.events()
+        events += new
+        reopen = any(isinstance(e, OpenConnection) for e in new)
+        if reopen:
+            target.new_connection()
+            conn.connection_made(now)
+        if not out and not back and not reopen:
             return events
     raise AssertionError("the exchange did not settle")

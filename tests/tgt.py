@@ -177,6 +177,7 @@ class Tgtd:
         self._tgtadm = ""
         self._portals: list[str] = []
         self._owns_socket = False
+        self._config: list[list[str]] = []  # tgtadm calls that configured it, for restart()
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
@@ -268,15 +269,38 @@ class Tgtd:
 
     def stop(self) -> None:
         """Stop tgtd (tgtadm delete system, then SIGKILL) and remove what start() created."""
-        if self._proc is None:
-            return
-        if self._proc.poll() is None:
+        if self._proc is not None and self._proc.poll() is None:
             done = self._run(["--op", "delete", "--mode", "system"], lld=False)
             if done.returncode == 0:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self._proc.wait(timeout=5)
         self._kill()
         self._cleanup_workdir()
+
+    def crash(self) -> None:
+        """``kill -9`` tgtd: no logout, no goodbye; backing files and configuration are kept for
+        :meth:`restart`."""
+        if self._proc is None:
+            raise TgtdError("tgtd not started")
+        log.debug("kill -9 tgtd pid %d", self._proc.pid)
+        self._kill()
+
+    def restart(self) -> None:
+        """Start tgtd again after :meth:`crash`: the same portals and control port, the same
+        targets, LUNs, accounts and parameters (the tgtadm calls that made them are replayed in
+        order), on the same backing files."""
+        if self._proc is not None:
+            raise TgtdError("tgtd is running: crash() it first")
+        if self._workdir is None:
+            raise TgtdError("tgtd was never started, or was stopped")
+        portals, self._portals = self._portals, []
+        replay, self._config = self._config, []
+        self._launch()
+        for portal in portals[1:]:
+            self.adm("new", "portal", param=f"portal={portal}")
+            self._portals.append(portal)
+        for args in replay:
+            self.tgtadm(*args)
 
     def _kill(self) -> None:
         if self._proc is None:
@@ -380,6 +404,8 @@ class Tgtd:
             raise TgtdError(
                 self._with_log(f"{shown} failed ({done.returncode}): {done.stderr.strip()}")
             )
+        if _configures(args):
+            self._config.append(list(args))
         return done.stdout
 
     def adm(self, op: str, mode: str, *, secret: str | None = None, **options: object) -> str:
@@ -519,6 +545,17 @@ class Tgtd:
         for sid, cid in conns:
             self.adm("delete", "conn", tid=tid, sid=sid, cid=cid)
         return len(conns)
+
+
+def _configures(args: Sequence[str]) -> bool:
+    """Whether a tgtadm call changes the configuration restart() must rebuild.
+
+    Not: ``show``, connections and sessions (they die with tgtd), portals (restart() re-adds
+    them itself).
+    """
+    op = args[args.index("--op") + 1] if "--op" in args else ""
+    mode = args[args.index("--mode") + 1] if "--mode" in args else ""
+    return op != "show" and mode not in ("conn", "session", "portal", "sys", "system")
 
 
 def _args(op: str, mode: str, **options: object) -> list[str]:

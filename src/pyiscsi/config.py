@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 
 from pyiscsi.errors import ConfigurationError
 from pyiscsi.protocol.chap import DEFAULT_ALGORITHMS, ChapAlgorithm, ChapCredentials
+from pyiscsi.protocol.connection import NO_HOOKS, Hooks
 from pyiscsi.protocol.keys import OperationalSettings
 from pyiscsi.url import DEFAULT_PORT, ISCSIURL, parse_portal_url, parse_url
 
@@ -35,7 +36,11 @@ _SESSION_OPTIONS: dict[str, tuple[type, bool]] = {
     "nop_timeout": (float, False),
     "reconnect": (bool, False),
     "reconnect_timeout": (float, True),
+    "max_reconnects": (int, True),
+    "check_lun": (bool, False),
+    "abort_timeout": (float, False),
 }
+_HOOKS = ("pdu_hook", "wire_hook", "receive_hook")
 
 
 def _digests(name: str, value: str | tuple[str, ...]) -> tuple[str, ...]:
@@ -78,6 +83,10 @@ class SessionConfig:
     nop_timeout: float = 10.0
     reconnect: bool = True
     reconnect_timeout: float | None = 60.0
+    max_reconnects: int | None = None
+    check_lun: bool = True
+    abort_timeout: float = 5.0
+    hooks: Hooks = NO_HOOKS
     require_auth: bool = False
     require_mutual_chap: bool = False
 
@@ -105,9 +114,13 @@ class SessionConfig:
         itself with mutual CHAP), header_digest, data_digest, login_timeout,
         command_timeout, nop_interval, nop_timeout, reconnect (True: after a lost connection,
         log in again and re-send the unfinished commands), reconnect_timeout (seconds to keep
-        trying, None for ever), and any :class:`OperationalSettings` field
-        (max_recv_data_segment_length, max_burst_length, first_burst_length, immediate_data,
-        initial_r2t, max_outstanding_r2t, default_time2wait, default_time2retain, ...).
+        trying, None for ever), max_reconnects (attempts, None: no limit), check_lun (fail
+        the connect when the LUN does not exist), abort_timeout (seconds for each step after a
+        command timed out: ABORT TASK, LOGICAL UNIT RESET, reconnect), pdu_hook / wire_hook /
+        receive_hook (see :class:`pyiscsi.protocol.connection.Hooks`), and any
+        :class:`OperationalSettings` field (max_recv_data_segment_length, max_burst_length,
+        first_burst_length, immediate_data, initial_r2t, max_outstanding_r2t,
+        default_time2wait, default_time2retain, ...).
         """
         environ = os.environ if env is None else env
         if isinstance(url, str):
@@ -208,9 +221,22 @@ class SessionConfig:
                         f"{name} must be a positive number of seconds, not {value!r}"
                     )
                 value = float(value)
+            elif kind is int:
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ConfigurationError(f"{name} must be a whole number >= 0, not {value!r}")
             elif not isinstance(value, kind):
                 raise ConfigurationError(f"{name} must be a {kind.__name__}, not {value!r}")
             setattr(config, name, value)
+        hooks = {name: opts.pop(name) for name in _HOOKS if name in opts}
+        for name, hook in hooks.items():
+            if hook is not None and not callable(hook):
+                raise ConfigurationError(f"{name} must be callable, not {hook!r}")
+        if any(hook is not None for hook in hooks.values()):
+            config.hooks = Hooks(
+                pdu=hooks.get("pdu_hook"),  # type: ignore[arg-type]
+                wire=hooks.get("wire_hook"),  # type: ignore[arg-type]
+                receive=hooks.get("receive_hook"),  # type: ignore[arg-type]
+            )
         if opts:
             raise ConfigurationError(f"unknown option(s): {', '.join(sorted(opts))}")
         if not config.initiator_name:

@@ -162,5 +162,13 @@ class CommandCancelledError(ISCSIError):
     """The command was cancelled (session closed, task aborted) before the target answered."""
 
 
+class InternalError(ISCSIError):
+    """A bug in pyiscsi: the session stopped rather than retry it as a network fault."""
+
+
+class LUNNotFoundError(ISCSIError):
+    """The target has no such logical unit (LOGICAL UNIT NOT SUPPORTED at connect)."""
+
+
 class LoginProtocolError(ProtocolError, LoginError):
     """A Login Response broke RFC 7143's rules (T and C both set, a wrong ISID or stage, ...)."""

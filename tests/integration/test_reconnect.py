@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import pyiscsi
+from faultproxy import DOWN, UP, Fault, FaultProxy, Opcode, PduSeen
 from tgt import Tgtd, TgtdError
 
 MiB = 1 << 20
@@ -56,22 +57,14 @@ class Target:
         return self.daemon.drop_connections(self.tid)
 
     def remove(self) -> None:
-        """Refuse new logins, drop the connections, delete the target.
+        """Refuse new logins and drop the connections: to an initiator the target is gone.
 
-        tgtd refuses to delete a target while its logical unit still has commands ("this
-        logical unit is still active"); they end once the connection is gone, so the
-        deletion is retried (a bounded number of tgtadm calls, no waiting on time).
+        (Deleting it is left to the fixture: tgtd refuses while its logical unit still has
+        commands, "this logical unit is still active", which can last a while on a busy
+        machine after the connections are gone.)
         """
         self.daemon.adm("unbind", "target", tid=self.tid, initiator_address="ALL")
         self.drop()
-        for _ in range(1000):
-            try:
-                self.daemon.delete_target(self.tid)
-                return
-            except TgtdError as e:
-                if "still active" not in str(e):
-                    raise
-        self.daemon.delete_target(self.tid)
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +79,8 @@ def target(daemon: Tgtd) -> Iterator[Target]:
     tid = next(_tids)
     iqn = f"iqn.2024-01.org.pyiscsi:reconnect{tid}"
     daemon.add_target(tid, iqn, {1: 64 * MiB})
+    # reconnect at once (tgtd's default is 2 s; the agreed value is the larger offer)
+    daemon.set_target_param(tid, "DefaultTime2Wait", 0)
     yield Target(daemon, tid, iqn)
     with contextlib.suppress(TgtdError):
         daemon.delete_target(tid)
@@ -124,7 +119,7 @@ def hold_replies(s: pyiscsi.Session) -> Callable[[], None]:
 
 @run_async
 async def test_reconnect_in_flight_reads_complete(target: Target) -> None:
-    async with pyiscsi.connect(target.url) as s:
+    async with pyiscsi.connect(target.url, default_time2wait=0) as s:
         data = await fill(s)
         reads = start_reads(s)
         drops = await asyncio.to_thread(target.drop)
@@ -139,37 +134,80 @@ async def test_reconnect_in_flight_reads_complete(target: Target) -> None:
         assert s.reconnects == drops
 
 
+ANSWERED = 16  # reads answered before the target's answers are held and it drops
+
+
+def reads_sent(proxy: FaultProxy, conn: int) -> list[tuple[int, int]]:
+    """(ITT, LBA) of the READ(16)s sent on connection ``conn`` through the proxy."""
+    return [
+        (p.itt, int.from_bytes(p.cdb[2:10], "big"))
+        for p in proxy.seen(Opcode.SCSI_COMMAND, UP, conn=conn)
+        if p.cdb[0] == 0x88
+    ]
+
+
+def hold_answers_after(proxy: FaultProxy, conn: int, count: int) -> set[int]:
+    """Let ``count`` answers through on connection ``conn``, then hold all that follows;
+    returns the (filling) set of ITTs answered."""
+    answered: set[int] = set()
+
+    def rule(pdu: PduSeen) -> Fault | None:
+        if pdu.conn != conn or pdu.direction != DOWN:
+            return None
+        if len(answered) >= count:
+            proxy.rule = None
+            return Fault("stall", DOWN, pdu.start)
+        if pdu.opcode == Opcode.SCSI_RESPONSE or (pdu.opcode == Opcode.DATA_IN and pdu.status_flag):
+            answered.add(pdu.itt)
+        return None
+
+    proxy.rule = rule
+    return answered
+
+
 @run_async
 async def test_reconnect_resends_commands_the_target_had_not_answered(target: Target) -> None:
-    async with pyiscsi.connect(target.url) as s:
-        data = await fill(s)
-        resume = hold_replies(s)
-        reads = start_reads(s)
-        try:
-            drops = await asyncio.to_thread(target.drop)
-        finally:
-            resume()
-        results = await reads
-        assert drops == 1
-        for i, got in enumerate(results):
-            assert not isinstance(got, BaseException), got
-            assert bytes(got) == expected(data, i)
-        assert s.reconnects == 1
-        # and the session goes on: a second drop, a second reconnect
-        resume = hold_replies(s)
-        reads = start_reads(s)
-        try:
-            drops += await asyncio.to_thread(target.drop)
-        finally:
-            resume()
-        results = await reads
-        assert all(bytes(got) == expected(data, i) for i, got in enumerate(results))
-        assert s.reconnects == drops == 2
+    with FaultProxy(target.daemon.host, target.daemon.port) as proxy:
+        url = target.url.replace(target.daemon.portal, f"127.0.0.1:{proxy.port}")
+        async with pyiscsi.connect(url, default_time2wait=0) as s:
+            data = await fill(s)
+            for conn in (0, 1):  # twice: a second drop, a second reconnect
+                earlier = len(reads_sent(proxy, conn))  # (re-sent ones, on connection 1)
+                answered = hold_answers_after(proxy, conn, ANSWERED)
+                reads = start_reads(s)
+                await asyncio.to_thread(proxy.stalled.wait, 30)
+                try:
+                    assert await asyncio.to_thread(target.drop) == 1
+                finally:
+                    proxy.release()
+                results = await reads
+                for i, got in enumerate(results):
+                    assert not isinstance(got, BaseException), got
+                    assert bytes(got) == expected(data, i)
+                assert s.reconnects == conn + 1
+                # the proof: the reads not answered on the dropped connection, and only
+                # those, went out again on the next one
+                sent = reads_sent(proxy, conn)[earlier:]
+                assert sorted(lba for _, lba in sent) == [i * READ_BLOCKS for i in range(READS)]
+                assert len(answered) == ANSWERED
+                answered |= {  # (what the proxy had read from tgtd before the drop went on)
+                    p.itt
+                    for p in proxy.seen(direction=DOWN, conn=conn)
+                    if p.opcode == Opcode.SCSI_RESPONSE
+                    or (p.opcode == Opcode.DATA_IN and p.status_flag)
+                }
+                unanswered = {lba for itt, lba in sent if itt not in answered}
+                again = {lba for _, lba in reads_sent(proxy, conn + 1)}
+                assert len(again) > READS // 4, "the drop left (almost) nothing to re-send"
+                # (the last answer may have been cut short by the drop: then it is re-sent)
+                assert unanswered <= again and len(again - unanswered) <= 1
+                if conn == 0:
+                    await s.test_unit_ready()  # new commands go on, on connection 1
 
 
 @run_async
 async def test_without_reconnect_in_flight_commands_fail(target: Target) -> None:
-    async with pyiscsi.connect(target.url, reconnect=False) as s:
+    async with pyiscsi.connect(target.url, reconnect=False, default_time2wait=0) as s:
         data = await fill(s)
         resume = hold_replies(s)
         reads = start_reads(s)
@@ -189,7 +227,7 @@ async def test_without_reconnect_in_flight_commands_fail(target: Target) -> None
 
 @run_async
 async def test_without_reconnect_the_session_stays_down(target: Target) -> None:
-    async with pyiscsi.connect(target.url, reconnect=False) as s:
+    async with pyiscsi.connect(target.url, reconnect=False, default_time2wait=0) as s:
         await fill(s)
         resume = hold_replies(s)
         reads = start_reads(s)
@@ -205,7 +243,7 @@ async def test_without_reconnect_the_session_stays_down(target: Target) -> None:
 
 @run_async
 async def test_reconnect_gives_up_when_the_target_is_gone(target: Target) -> None:
-    s = await pyiscsi.connect(target.url, reconnect_timeout=1.0)
+    s = await pyiscsi.connect(target.url, reconnect_timeout=1.0, default_time2wait=0)
     try:
         await fill(s)
         resume = hold_replies(s)

@@ -23,6 +23,7 @@ from _targets import (
 
 import pyiscsi
 import pyiscsi.sync
+from faultproxy import DOWN, UP, FaultProxy, Opcode
 from tgt import Tgtd
 
 DISK = 32 * MiB
@@ -119,13 +120,23 @@ def test_sync_ping_and_task_management(target: tuple[Tgtd, int, str]) -> None:
 
 
 def test_sync_close_logs_out(target: tuple[Tgtd, int, str]) -> None:
-    _, _, url = target
-    s = pyiscsi.sync.connect(url)
-    with s:
-        assert s.execute(test_unit_ready()).status == 0
-    with pytest.raises(pyiscsi.ISCSIConnectionError):
-        s.execute(test_unit_ready())
-    s.close()  # a second close is harmless
+    daemon, tid, url = target
+    with FaultProxy(daemon.host, daemon.port) as proxy:
+        s = pyiscsi.sync.connect(url.replace(daemon.portal, f"127.0.0.1:{proxy.port}"))
+        with s:
+            assert s.execute(test_unit_ready()).status == 0
+            assert not proxy.seen(Opcode.LOGOUT_REQUEST)
+        # one Logout Request (reason 0: close the session), answered "closed successfully"
+        (request,) = proxy.seen(Opcode.LOGOUT_REQUEST, UP)
+        assert request.bhs[1] & 0x7F == 0
+        (response,) = proxy.seen(Opcode.LOGOUT_RESPONSE, DOWN)
+        assert response.itt == request.itt and response.bhs[2] == 0
+        # and tgtd lets the connection go (a bounded number of tgtadm calls, no waiting on time)
+        assert any(not daemon.connections(tid) for _ in range(200))
+        with pytest.raises(pyiscsi.ISCSIConnectionError):
+            s.execute(test_unit_ready())
+        s.close()  # a second close is harmless: no second Logout
+        assert len(proxy.seen(Opcode.LOGOUT_REQUEST)) == 1
 
 
 def test_sync_login_errors(target: tuple[Tgtd, int, str]) -> None:

@@ -7,6 +7,14 @@ What tgtd 1.0.85 does (checked against the daemon; usr/iscsi/iscsid.c iscsi_tm_e
 - TARGET WARM RESET, TARGET COLD RESET and CLEAR TASK SET are answered "function not
   supported" (response 5), which pyiscsi raises as TaskManagementError.
 - ABORT TASK for a command that has already completed: "task does not exist" (response 1).
+- ABORT TASK for a write still waiting for its Data-Out: "task does not exist" (tgtd queues
+  a command only once its data is in).
+- ABORT TASK for a read tgtd has already handed to its backing store: tgtd defers the answer,
+  then closes the connection (tgtd.log: "abort_cmd ... found"; "conn_close ... already
+  closed"), so the session reconnects.
+
+The abort tests put tests/faultproxy.py between pyiscsi and tgtd to hold the target's part of
+the exchange at a chosen PDU: an abort then certainly meets a command in flight.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from _targets import (
@@ -30,6 +39,7 @@ from _targets import (
 )
 
 import pyiscsi
+from faultproxy import DOWN, UP, Fault, FaultProxy, Opcode, PduSeen
 from tgt import Tgtd
 
 DISK = 64 * MiB
@@ -44,12 +54,23 @@ def daemon() -> Iterator[Tgtd]:
 
 @pytest.fixture(scope="module")
 def url(daemon: Tgtd) -> str:
-    return TargetFactory(daemon).new("tmf", size=DISK)[1]
+    # DefaultTime2Wait 0: the reconnect after tgtd drops an aborted read starts at once
+    return TargetFactory(daemon).new("tmf", size=DISK, params={"DefaultTime2Wait": 0})[1]
+
+
+@pytest.fixture
+def proxy(daemon: Tgtd) -> Iterator[FaultProxy]:
+    with FaultProxy(daemon.host, daemon.port) as p:
+        yield p
+
+
+def _via(proxy: FaultProxy, daemon: Tgtd, url: str) -> str:
+    return url.replace(daemon.portal, f"127.0.0.1:{proxy.port}")
 
 
 @asynccontextmanager
-async def _session(url: str) -> AsyncIterator[pyiscsi.Session]:
-    async with pyiscsi.connect(url, initiator_name=INITIATOR) as s:
+async def _session(url: str, **options: Any) -> AsyncIterator[pyiscsi.Session]:
+    async with pyiscsi.connect(url, initiator_name=INITIATOR, **options) as s:
         yield s
 
 
@@ -147,23 +168,86 @@ async def test_abort_task_of_completed_command(url: str) -> None:
         await _assert_usable(s, data)
 
 
+def _hold_first_read(proxy: FaultProxy) -> None:
+    """Hold the next READ(16) in the proxy, and all that follows it, until released."""
+
+    def rule(pdu: PduSeen) -> Fault | None:
+        if pdu.direction == UP and pdu.opcode == Opcode.SCSI_COMMAND and pdu.cdb[0] == 0x88:
+            proxy.rule = None
+            return Fault("hold", UP, pdu.start)
+        return None
+
+    proxy.rule = rule
+
+
+def _aborts_found(daemon: Tgtd) -> int:
+    """How often tgtd found a task to abort that its backing store already had."""
+    return daemon.log_path.read_text(errors="replace").count("abort_cmd(")
+
+
 @run_async
-async def test_abort_task_in_flight(url: str) -> None:
-    async with _session(url) as s:
+async def test_abort_task_in_flight(daemon: Tgtd, url: str, proxy: FaultProxy) -> None:
+    # The READ is held in the proxy until its ABORT TASK follows it: tgtd gets both at once
+    # and surely finds the read running. What tgtd 1.0.85 then does: it closes the connection
+    # without answering either (see the top). pyiscsi reports the abort as not answered and,
+    # recovering, runs the read again on the new connection.
+    async with _session(_via(proxy, daemon, url), default_time2wait=0) as s:
         data = await _write_region(s, "abort-running")
-        command = s.submit(read16(0, BIG // BLOCK), data_in=BIG)
-        try:
-            await s.abort_task(command)
-        except pyiscsi.TaskManagementError as exc:
-            # the read finished before tgtd saw the abort
-            assert exc.response == 1
-            result = await command
-            assert result.status == 0
-            assert len(result.data) == BIG
-        else:
-            with pytest.raises(pyiscsi.CommandCancelledError):
-                await command
+        before = _aborts_found(daemon)
+        _hold_first_read(proxy)
+        buffer = bytearray(b"\xa5") * BIG
+        command = s.submit(read16(0, BIG // BLOCK), data_in=buffer)
+        itt = command.itt  # (the re-sent read gets a new one)
+        abort = asyncio.ensure_future(s.abort_task(command))
+        await asyncio.to_thread(
+            proxy.wait_for, lambda: bool(proxy.seen(Opcode.TASK_MANAGEMENT, UP))
+        )
+        proxy.release()
+        with pytest.raises(pyiscsi.ISCSIConnectionError):
+            await abort
+        result = await command
+        assert _aborts_found(daemon) == before + 1  # the abort met the read in flight
+        tmf = proxy.seen(Opcode.TASK_MANAGEMENT, UP)
+        assert [int.from_bytes(p.bhs[20:24], "big") for p in tmf] == [itt]  # RTT
+        assert not proxy.seen(Opcode.TASK_MANAGEMENT_RESPONSE, DOWN)
+        assert s.reconnects == 1
+        assert result.status == 0 and result.data == buffer
+        expected = (await s.execute(read16(0, BIG // BLOCK), data_in=BIG)).data
+        assert buffer == expected
         await _assert_usable(s, data)
+
+
+@run_async
+async def test_timed_out_read_leaves_the_caller_buffer_alone(
+    daemon: Tgtd, url: str, proxy: FaultProxy
+) -> None:
+    # The READ is held in the proxy until its ABORT TASK has followed it: tgtd gets both at
+    # once, with the read already running (tgtd then drops the connection, see the top).
+    async with _session(_via(proxy, daemon, url), default_time2wait=0) as s:
+        data = await _write_region(s, "timed-out-read")
+        blocks = BIG // BLOCK
+
+        _hold_first_read(proxy)
+        buffer = bytearray(b"\xa5") * BIG
+        read = asyncio.ensure_future(
+            s.execute(read16(0, blocks), data_in=buffer, timeout=0.2)  # expires: it is held
+        )
+        await asyncio.to_thread(
+            proxy.wait_for, lambda: bool(proxy.seen(Opcode.TASK_MANAGEMENT, UP))
+        )
+        proxy.release()
+        with pytest.raises(pyiscsi.ISCSITimeoutError, match="aborted"):
+            await read
+        held = bytes(buffer)
+        await _assert_usable(s, data)
+        await _assert_usable(s, data)
+        assert buffer == held  # nothing landed in it after the caller got the error
+        reads = [
+            p
+            for p in proxy.seen(Opcode.SCSI_COMMAND, UP)
+            if p.cdb[0] == 0x88 and int.from_bytes(p.cdb[10:14], "big") == blocks
+        ]
+        assert len(reads) == 1  # the aborted read was not re-sent after the reconnect
 
 
 @run_async
@@ -199,4 +283,6 @@ async def test_execute_timeout_aborts_and_session_survives(url: str) -> None:
         buffer = bytearray(BIG)
         with pytest.raises(pyiscsi.ISCSITimeoutError, match="aborted"):
             await s.execute(read16(0, BIG // BLOCK), data_in=buffer, timeout=0.0001)
+        held = bytes(buffer)
         await _assert_usable(s, data)
+        assert buffer == held  # untouched once the caller has its error

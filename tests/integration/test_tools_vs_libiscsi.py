@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -294,7 +295,12 @@ def test_unknown_target_is_one_line(tgtd_tools: Tgtd) -> None:
 
 
 def test_refused_connection_is_one_line() -> None:
-    done = ours("iscsi-ls", "iscsi://127.0.0.1:3449")  # nothing listens there
+    # A port bound but not listening refuses connections, and stays ours during the test.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        done = ours("iscsi-ls", f"iscsi://127.0.0.1:{port}")
+    assert f"cannot connect to 127.0.0.1:{port}" in done.stderr, done.stderr
     assert done.returncode != 0
     assert done.stderr.count("\n") == 1
     assert done.stderr.startswith("iscsi-ls: ")

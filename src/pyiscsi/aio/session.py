@@ -14,10 +14,11 @@ from pyiscsi import errors
 from pyiscsi.aio.commands import ScsiCommands
 from pyiscsi.aio.driver import Driver
 from pyiscsi.config import SessionConfig
-from pyiscsi.protocol.chap import ChapAlgorithm
-from pyiscsi.protocol.connection import AsyncEvent, Connection, State
 from pyiscsi.protocol.keys import Negotiated
-from pyiscsi.protocol.login import LoginParameters, LoginRedirect
+from pyiscsi.protocol.login import LoginParameters
+from pyiscsi.protocol.session import AsyncEvent, RecoveryPolicy
+from pyiscsi.protocol.session import Session as CoreSession
+from pyiscsi.protocol.session import State as CoreState
 from pyiscsi.protocol.tasks import (
     DiscoveredTarget,
     ScsiTask,
@@ -32,16 +33,9 @@ __all__ = ["Command", "ScsiResult", "Session", "connect", "discover"]
 
 log = logging.getLogger("pyiscsi.session")
 
-_MAX_REDIRECTS = 5
-_MAX_UNIT_ATTENTIONS = 16
-_MAX_RECONNECT_DELAY = 10.0
 _MAX_CDB = 260  # 16 in the BHS + an Extended CDB AHS of up to 244
 # AsyncEvent codes
 _ASYNC_SCSI_EVENT = 0
-_ASYNC_LOGOUT_REQUEST = 1
-_ASYNC_DROP_CONNECTION = 2
-_ASYNC_DROP_ALL = 3
-_UNIT_ATTENTION = 0x6
 _GOOD_STATUSES = (0x00, 0x04)  # GOOD, CONDITION MET
 
 
@@ -91,7 +85,12 @@ class Command:
 
 
 class Session(ScsiCommands):
-    """A logged-in iSCSI session to one LUN of a target (or a discovery session)."""
+    """A logged-in iSCSI session to one LUN of a target (or a discovery session).
+
+    The session's protocol state lives in a sans-I/O core
+    (:class:`pyiscsi.protocol.session.Session`) owned by a :class:`Driver`; this class turns
+    calls into the core's requests and awaits their tasks.
+    """
 
     def __init__(self, config: SessionConfig, discovery: bool = False) -> None:
         self.config = config
@@ -99,16 +98,35 @@ class Session(ScsiCommands):
         self.lun = config.lun
         self._lun_field = 0 if discovery else int.from_bytes(encode_lun(config.lun), "big")
         self.target_name = config.target
-        self.host = config.host
-        self.port = config.port
-        self._isid = b"\x80" + os.urandom(3) + b"\x00\x00"  # random-qualifier ISID
-        self._core: Connection | None = None
+        params = LoginParameters(
+            initiator_name=config.initiator_name,
+            target_name=None if discovery else config.target,
+            initiator_alias=config.initiator_alias,
+            isid=b"\x80" + os.urandom(3) + b"\x00\x00",  # random-qualifier ISID
+        )
+        policy = RecoveryPolicy(
+            recover=config.reconnect and not discovery,
+            reconnect_timeout=config.reconnect_timeout,
+            max_reconnects=config.max_reconnects,
+            login_timeout=config.login_timeout,
+            abort_timeout=config.abort_timeout,
+            nop_interval=config.nop_interval,
+            nop_timeout=config.nop_timeout,
+            unit_attention_lun=None if discovery else self._lun_field,
+            check_lun=config.check_lun,
+        )
+        self._core = CoreSession(
+            params,
+            config.settings,
+            config.credentials,
+            host=config.host,
+            port=config.port,
+            policy=policy,
+            hooks=config.hooks,
+        )
         self._driver: Driver | None = None
         self._closed = False
-        self._reconnecting: asyncio.Task[None] | None = None
-        self._held: list[ScsiTask] = []  # commands to send once reconnected
         self._block_sizes: dict[int, int] = {}
-        self.reconnects = 0
 
     def __repr__(self) -> str:
         return (
@@ -118,15 +136,25 @@ class Session(ScsiCommands):
     # ----------------------------------------------------------------- properties
 
     @property
+    def host(self) -> str:
+        """The portal's host (after any redirect)."""
+        return self._core.host
+
+    @property
+    def port(self) -> int:
+        """The portal's TCP port (after any redirect)."""
+        return self._core.port
+
+    @property
     def portal(self) -> str:
-        """``host:port`` of the portal this session is connected to."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        """``host:port`` of the portal this session is connected to (IPv6 in brackets)."""
+        return self._core.portal
 
     @property
     def negotiated(self) -> Negotiated:
         """The parameters agreed at login."""
-        return self._connection().negotiated
+        self._usable()
+        return self._core.negotiated
 
     @property
     def parameters(self) -> dict[str, str]:
@@ -134,270 +162,60 @@ class Session(ScsiCommands):
         return self.negotiated.as_keys()
 
     @property
-    def connection(self) -> Connection:
-        """The sans-I/O core (for tools that need its hook on the outgoing path)."""
-        return self._connection()
+    def reconnects(self) -> int:
+        """How many times the session logged in again after a lost connection."""
+        return self._core.reconnects
+
+    @property
+    def tsih(self) -> int:
+        """The Target Session Identifying Handle the target gave the session at login."""
+        return self._core.tsih
+
+    @property
+    def state(self) -> str:
+        """Where the session is: ``full feature``, ``recovery``, ``closed``, ..."""
+        return self._core.state.value
 
     # ----------------------------------------------------------------- life cycle
 
     async def _open(self) -> None:
         loop = asyncio.get_running_loop()
-        host, port = self.config.host, self.config.port
-        for _ in range(_MAX_REDIRECTS + 1):
-            try:
-                async with asyncio.timeout(self.config.login_timeout):
-                    await self._login(loop, host, port)
-                    if not self.discovery:
-                        await self._clear_unit_attentions()
-                self.host, self.port = host, port
-                self._arm_reconnect()
-                return
-            except LoginRedirect as redirect:
-                log.info("login redirected to %s:%d", redirect.host, redirect.port)
-                host, port = redirect.host, redirect.port
-                self._drop()
-            except errors.AuthenticationError:
-                if not self._drop_sha256_quirk():
-                    self._drop()
-                    raise
-                self._drop()
-            except TimeoutError:
-                self._drop()
-                raise errors.ISCSITimeoutError(
-                    f"login to {host}:{port} did not complete in {self.config.login_timeout:g} s"
-                ) from None
-            except BaseException:
-                self._drop()
-                raise
-        raise errors.TargetMovedError(f"login redirected more than {_MAX_REDIRECTS} times")
-
-    async def _login(self, loop: asyncio.AbstractEventLoop, host: str, port: int) -> None:
-        cfg = self.config
-        params = LoginParameters(
-            initiator_name=cfg.initiator_name,
-            target_name=None if self.discovery else cfg.target,
-            initiator_alias=cfg.initiator_alias,
-            isid=self._isid,
-        )
-        core = Connection(
-            params,
-            cfg.settings,
-            cfg.credentials,
-            nop_interval=cfg.nop_interval,
-            nop_timeout=cfg.nop_timeout,
-        )
-        try:
-            _, driver = await loop.create_connection(lambda: Driver(core, loop), host, port)
-        except OSError as exc:
-            raise errors.ISCSIConnectionError(
-                f"cannot connect to {host}:{port}: {exc.strerror or exc}"
-            ) from None
-        self._core, self._driver = core, driver
-        await driver.track(core.login())
+        driver = Driver(self._core, loop)
+        self._driver = driver
         driver.on_async = self._on_async_event
-        log.info("logged in to %s at %s:%d", params.target_name or "discovery", host, port)
-
-    def _drop_sha256_quirk(self) -> bool:
-        """After a CHAP failure with CHAP_A=7: retry without it? (tgtd takes 7 as SHA-1).
-
-        RFC 7143 and IANA number SHA-256 as 7; tgt (up to 1.0.85 at least) computes SHA-1 for
-        7, so a login offering the default list fails there.  When the target chose 7 and the
-        list has other algorithms, the login is tried once more without 7.
-        """
-        creds = self.config.credentials
-        core = self._core
-        if creds is None or core is None or core.chap_algorithm is not ChapAlgorithm.SHA256:
-            return False
-        rest = tuple(a for a in creds.algorithms if a is not ChapAlgorithm.SHA256)
-        if not rest:
-            return False
-        log.info(
-            "CHAP with SHA-256 (CHAP_A=7) failed; retrying without it, as some targets "
-            "(tgtd) take 7 for SHA-1"
-        )
-        creds.algorithms = rest
-        return True
-
-    async def _clear_unit_attentions(self) -> None:
-        """TEST UNIT READY until no UNIT ATTENTION is pending (as libiscsi's full connect)."""
-        core, driver = self._driver_checked()
-        for _ in range(_MAX_UNIT_ATTENTIONS):
-            task = ScsiTask(cdb=bytes(6), lun=self._lun_field)
-            await driver.track(core.submit_scsi(task))
-            result = self._result(task, check=False)
-            if result.sense is None or result.sense.key != _UNIT_ATTENTION:
-                return
-            log.debug("cleared unit attention: %s", result.sense)
-
-    # ----------------------------------------------------------------- reconnect
-
-    def _arm_reconnect(self) -> None:
-        """From now on a lost connection is re-established (if the config says so)."""
-        if not self.config.reconnect or self.discovery:
-            return
-        core, driver = self._driver_checked()
-        core.keep_scsi_tasks = True
-        driver.on_lost = self._on_lost
-
-    def _on_lost(self, driver: Driver) -> None:
-        """The TCP connection of a logged-in session is gone: reconnect, unless closing."""
-        core = self._core
-        if driver is not self._driver or core is None or self._closed:
-            return
-        self._held.extend(core.orphaned)
-        core.orphaned.clear()
-        if self._reconnecting is not None:
-            return  # a reconnect (or a logout the target asked for) is already under way
-        reason = driver.failure or errors.ISCSIConnectionError("connection lost")
-        log.warning("connection to %s lost (%s); reconnecting", self.portal, reason)
-        self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect(reason))
+        try:
+            await driver.track(self._core.open(loop.time()))
+        except BaseException:
+            await driver.close()
+            raise
 
     def _on_async_event(self, event: AsyncEvent) -> None:
-        """React to an Asynchronous Message (RFC 7143 11.9.1)."""
+        """An Asynchronous Message (the core already acted on logout and drop requests)."""
         message = event.message
         if message.event == _ASYNC_SCSI_EVENT:
-            sense = message.data[2 : 2 + int.from_bytes(message.data[:2], "big")]
-            log.warning("target reported a SCSI event: %s", _describe_sense(sense))
-        elif message.event == _ASYNC_LOGOUT_REQUEST:
-            log.warning(
-                "target requests a logout within %d s; %s",
-                message.parameter3,
-                "logging out and in again" if self.config.reconnect else "session will end",
-            )
-            if (
-                self.config.reconnect
-                and not self.discovery
-                and self._reconnecting is None
-                and not self._closed
-            ):
-                self._reconnecting = asyncio.get_running_loop().create_task(self._relogin())
-        elif message.event in (_ASYNC_DROP_CONNECTION, _ASYNC_DROP_ALL):
-            log.warning("target will drop the connection (Time2Wait %d s)", message.parameter2)
-        else:
-            log.info("ignored asynchronous event %d", message.event)
+            log.warning("target reports a SCSI event: %s", _describe_sense(message.data[2:]))
 
-    async def _relogin(self) -> None:
-        """Let commands in flight finish, log out, then log in again (target asked for it)."""
-        core, driver = self._core, self._driver
-        if core is None or driver is None:
-            return
-        waiting = [t.handle for t in core.unfinished() if isinstance(t.handle, asyncio.Future)]
-        if waiting:
-            await asyncio.wait(waiting, timeout=self.config.login_timeout)
-        driver.on_lost = None
-        try:
-            async with asyncio.timeout(self.config.login_timeout):
-                await driver.track(core.logout())
-        except (errors.ISCSIError, TimeoutError) as exc:
-            log.info("logout the target asked for did not complete cleanly: %s", exc)
-        driver.close()
-        await driver.closed
-        self._held.extend(core.orphaned)
-        core.orphaned.clear()
-        await self._reconnect(errors.ISCSIConnectionError("target requested a logout"))
-
-    async def _reconnect(self, reason: errors.ISCSIError) -> None:
-        """Log in again (same ISID: the target reinstates the session) and re-send commands."""
-        loop = asyncio.get_running_loop()
-        timeout = self.config.reconnect_timeout
-        deadline = None if timeout is None else loop.time() + timeout
-        delay = 0.0
-        attempts = redirects = 0
-        host, port = self.host, self.port
-        error: BaseException = reason
-        while not self._closed:
-            if deadline is not None and loop.time() + delay > deadline:
-                break
-            if delay:
-                await asyncio.sleep(delay)
-            attempts += 1
-            self._drop()
-            try:
-                async with asyncio.timeout(self.config.login_timeout):
-                    await self._login(loop, host, port)
-                    await self._clear_unit_attentions()
-            except LoginRedirect as redirect:
-                host, port = redirect.host, redirect.port
-                redirects += 1
-                if redirects <= _MAX_REDIRECTS:
-                    continue
-                error = redirect
-                delay = min(max(delay * 2, 0.25), _MAX_RECONNECT_DELAY)
-                continue
-            except (errors.ISCSIError, TimeoutError) as exc:
-                error = exc
-                log.info("reconnect attempt %d to %s:%d failed: %s", attempts, host, port, exc)
-                delay = min(max(delay * 2, 0.25), _MAX_RECONNECT_DELAY)
-                continue
-            self.host, self.port = host, port
-            self._arm_reconnect()
-            self.reconnects += 1
-            self._reconnecting = None
-            log.warning("reconnected to %s after %d attempt(s)", self.portal, attempts)
-            self._resend_held()
-            return
-        self._reconnecting = None
-        self._drop()
-        failure = errors.ISCSIConnectionError(
-            f"connection to {self.portal} lost and not re-established after {attempts} "
-            f"attempt(s): {error}"
-        )
-        self._fail_held(failure)
-
-    def _resend_held(self) -> None:
-        core, driver = self._driver_checked()
-        held, self._held = self._held, []
-        for task in held:
-            task.reset()
-            core.submit_scsi(task)
-        driver.schedule_flush()
-
-    def _fail_held(self, error: errors.ISCSIError) -> None:
-        held, self._held = self._held, []
-        for task in held:
-            future = task.handle
-            if isinstance(future, asyncio.Future) and not future.done():
-                future.set_exception(error)
-
-    def _drop(self) -> None:
-        if self._driver is not None:
-            self._driver.close()
-        self._core = self._driver = None
-
-    def _connection(self) -> Connection:
-        if self._core is None or self._core.state is not State.FULL_FEATURE:
-            if self._driver is not None and self._driver.failure is not None:
-                raise self._driver.failure
+    def _usable(self) -> Driver:
+        driver = self._driver
+        if driver is None or self._closed:
             raise errors.ISCSIConnectionError("session is not connected")
-        return self._core
-
-    def _driver_checked(self) -> tuple[Connection, Driver]:
-        core = self._connection()
-        assert self._driver is not None
-        return core, self._driver
+        return driver
 
     async def close(self) -> None:
         """Log out (if still logged in) and close the connection."""
         if self._closed:
             return
         self._closed = True
-        if self._reconnecting is not None:
-            self._reconnecting.cancel()
-            self._reconnecting = None
-        self._fail_held(errors.CommandCancelledError("session closed"))
-        core, driver = self._core, self._driver
-        if core is not None:
-            core.keep_scsi_tasks = False  # what is still in flight fails when the link closes
-        if core is not None and driver is not None and core.state is State.FULL_FEATURE:
+        driver, core = self._driver, self._core
+        if driver is None:
+            return
+        if core.state is CoreState.FULL_FEATURE:
             try:
                 async with asyncio.timeout(self.config.login_timeout):
                     await driver.track(core.logout())
             except (errors.ISCSIError, TimeoutError) as exc:
                 log.info("logout did not complete cleanly: %s", exc)
-        if driver is not None:
-            driver.close()
-            await driver.closed
-        self._core = self._driver = None
+        await driver.close()
 
     async def logout(self) -> None:
         """Log out and close (the same as :meth:`close`)."""
@@ -425,38 +243,45 @@ class Session(ScsiCommands):
         lun: int | None = None,
         attribute: TaskAttribute = TaskAttribute.SIMPLE,
         check: bool = True,
+        timeout: float | None = None,
     ) -> Command:
         """Send a CDB now and return the :class:`Command` to await.
 
         ``data_out`` is written to the target; ``data_in`` is the number of bytes to read
-        (pyiscsi allocates) or a writable buffer to read into.
+        (pyiscsi allocates) or a writable buffer to read into.  ``timeout`` (seconds; the
+        session's ``command_timeout`` by default) fails the command with ISCSITimeoutError
+        and aborts it at the target.
         """
         if self.discovery:
             raise errors.LocalProtocolError("a discovery session cannot run SCSI commands")
         if not 1 <= len(cdb) <= _MAX_CDB:
             raise errors.ConfigurationError(f"a CDB is 1 to {_MAX_CDB} bytes, not {len(cdb)}")
-        out = memoryview(data_out).cast("B") if data_out is not None else None
+        out = _bytes_view(data_out) if data_out is not None else None
         if isinstance(data_in, int):
             if data_in < 0:
                 raise errors.ConfigurationError("data_in length must not be negative")
             view: memoryview | None = memoryview(bytearray(data_in)) if data_in else None
         elif data_in is not None:
-            view = memoryview(data_in).cast("B")
+            view = _bytes_view(data_in)
             if view.readonly:
                 raise errors.ConfigurationError("data_in buffer must be writable")
         else:
             view = None
+        if timeout is None:
+            timeout = self.config.command_timeout
+        elif timeout <= 0:
+            raise errors.ConfigurationError(f"timeout must be positive, not {timeout!r}")
         lun_field = self._lun_field if lun is None else int.from_bytes(encode_lun(lun), "big")
         task = ScsiTask(
-            cdb=bytes(cdb), lun=lun_field, data_out=out, data_in=view, attribute=attribute
+            cdb=bytes(cdb),
+            lun=lun_field,
+            data_out=out,
+            data_in=view,
+            attribute=attribute,
+            timeout=timeout,
         )
-        if self._reconnecting is not None:
-            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-            task.handle = future
-            self._held.append(task)
-            return Command(self, task, future, check)
-        core, driver = self._driver_checked()
-        core.submit_scsi(task)
+        driver = self._usable()
+        self._core.submit_scsi(task, driver.loop.time())
         return Command(self, task, driver.track(task), check)
 
     async def execute(
@@ -474,45 +299,42 @@ class Session(ScsiCommands):
 
         With ``check`` (the default) a status other than GOOD raises
         :class:`~pyiscsi.errors.CheckConditionError` (with decoded sense) or
-        :class:`~pyiscsi.errors.SCSIStatusError`.  ``timeout`` (seconds) aborts the command
-        with ABORT TASK and raises :class:`~pyiscsi.errors.ISCSITimeoutError`.
+        :class:`~pyiscsi.errors.SCSIStatusError`.  ``timeout`` (seconds) fails the command
+        with :class:`~pyiscsi.errors.ISCSITimeoutError`; the session then aborts it (ABORT
+        TASK, then LOGICAL UNIT RESET, then a new connection).
         """
         command = self.submit(
-            cdb, data_out=data_out, data_in=data_in, lun=lun, attribute=attribute, check=check
+            cdb,
+            data_out=data_out,
+            data_in=data_in,
+            lun=lun,
+            attribute=attribute,
+            check=check,
+            timeout=timeout,
         )
         if self._driver is not None:
             await self._driver.drain()
-        return await self._wait(command, timeout)
+        return await self._wait(command)
 
-    async def _wait(self, command: Command, timeout: float | None = None) -> ScsiResult:
+    async def _wait(self, command: Command) -> ScsiResult:
         task = command.task
-        limit = timeout if timeout is not None else self.config.command_timeout
         try:
-            if limit is None:
-                await command._future
-            else:
-                async with asyncio.timeout(limit):
-                    await command._future
-        except TimeoutError:
-            self._cancel(task)
-            raise errors.ISCSITimeoutError(
-                f"SCSI command 0x{task.cdb[0]:02x} did not complete in {limit:g} s; aborted"
-            ) from None
+            await command._future
         except asyncio.CancelledError:
             self._cancel(task)
             raise
         return self._result(task, command.check)
 
     def _cancel(self, task: ScsiTask) -> None:
-        if task in self._held:
-            self._held.remove(task)
+        driver = self._driver
+        if driver is None or task.done:
             return
-        if self._core is not None and self._driver is not None:
-            tmf = self._core.cancel(task)
-            if tmf is not None:
-                self._driver.track(tmf).add_done_callback(_ignore_result)
-            else:
-                self._driver.schedule_flush()
+        driver.forget(task)
+        tmf = self._core.cancel(task, driver.loop.time())
+        if tmf is not None:
+            driver.track(tmf).add_done_callback(_ignore_result)
+        else:
+            driver.after_call()
 
     @staticmethod
     def _result(task: ScsiTask, check: bool) -> ScsiResult:
@@ -552,10 +374,10 @@ class Session(ScsiCommands):
         command: Command | None = None,
     ) -> None:
         """Run a task management function; raises TaskManagementError unless it completed."""
-        core, driver = self._driver_checked()
+        driver = self._usable()
         lun_field = self._lun_field if lun is None else int.from_bytes(encode_lun(lun), "big")
-        task = core.task_management(
-            function, lun_field, command.task if command is not None else None
+        task = self._core.task_management(
+            function, lun_field, command.task if command is not None else None, driver.loop.time()
         )
         await driver.track(task)
 
@@ -591,15 +413,15 @@ class Session(ScsiCommands):
 
     async def ping(self, data: bytes = b"") -> bytes:
         """Send a NOP-Out and return the data the target echoed."""
-        core, driver = self._driver_checked()
-        task = core.ping(data, asyncio.get_running_loop().time())
+        driver = self._usable()
+        task = self._core.ping(data, driver.loop.time())
         await driver.track(task)
         return task.reply
 
     async def text(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Run a Text exchange and return the target's keys (all PDUs of the answer joined)."""
-        core, driver = self._driver_checked()
-        task = core.text_request(pairs)
+        driver = self._usable()
+        task = self._core.text_request(pairs)
         await driver.track(task)
         return task.reply
 
@@ -651,6 +473,12 @@ async def discover(url: str | None = None, **options: Any) -> list[DiscoveredTar
     """SendTargets=All on a portal: every target it reports, with its portals."""
     async with open_discovery(url, **options) as session:
         return await session.send_targets()
+
+
+def _bytes_view(buffer: bytes | bytearray | memoryview) -> memoryview:
+    """A flat byte view of a buffer (cast only when it is not one already)."""
+    view = memoryview(buffer)
+    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
 
 
 def _describe_sense(sense: bytes) -> str:

@@ -57,6 +57,7 @@ __all__ = [
     "describe",
     "encode",
     "encode_data_out",
+    "encode_scsi_command",
     "padding",
 ]
 
@@ -429,6 +430,56 @@ def encode(
     return [header, data, pad] if pad else [header, data]
 
 
+_SCSI_COMMAND = struct.Struct(">BBBBIQIIII16s")
+
+
+def _segments(
+    header: bytes, data: Buffer, header_digest: bool, data_digest: bool
+) -> list[Buffer]:
+    """A packed BHS and its data as the buffers to write: digests and padding added."""
+    if header_digest:
+        header += _DIGEST.pack(crc32c(header))
+    dlen = len(data)
+    if not dlen:
+        return [header]
+    pad = _PAD[dlen & 3]
+    if data_digest:
+        digest = crc32c(pad, crc32c(data)) if pad else crc32c(data)
+        return [header, data, pad + _DIGEST.pack(digest)]
+    return [header, data, pad] if pad else [header, data]
+
+
+def encode_scsi_command(
+    itt: int,
+    lun: int,
+    flags: int,
+    expected_data_transfer_length: int,
+    cmdsn: int,
+    expstatsn: int,
+    cdb: bytes,
+    data: Buffer,
+    header_digest: bool = False,
+    data_digest: bool = False,
+) -> list[Buffer]:
+    """:func:`encode` of a :class:`ScsiCommand` with a CDB of at most 16 bytes, without
+    building the object (the command path); ``flags`` is byte 1 (F, R, W, attributes)."""
+    dlen = len(data)
+    header = _SCSI_COMMAND.pack(
+        Opcode.SCSI_COMMAND,
+        flags,
+        0,
+        0,
+        dlen,
+        lun,
+        itt,
+        expected_data_transfer_length,
+        cmdsn,
+        expstatsn,
+        cdb,
+    )
+    return _segments(header, data, header_digest, data_digest)
+
+
 def encode_data_out(
     itt: int,
     ttt: int,
@@ -459,15 +510,7 @@ def encode_data_out(
         buffer_offset,
         0,
     )
-    if header_digest:
-        header += _DIGEST.pack(crc32c(header))
-    if not dlen:
-        return [header]
-    pad = _PAD[dlen & 3]
-    if data_digest:
-        digest = crc32c(pad, crc32c(data)) if pad else crc32c(data)
-        return [header, data, pad + _DIGEST.pack(digest)]
-    return [header, data, pad] if pad else [header, data]
+    return _segments(header, data, header_digest, data_digest)
 
 
 # --------------------------------------------------------------------------------------------

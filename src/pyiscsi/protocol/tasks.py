@@ -1,9 +1,9 @@
 """Tasks: each request the initiator makes and the state kept until the target answers it.
 
 A task is named by its Initiator Task Tag (ITT), unique among the tasks in flight on the
-connection.  When the target's answer completes a task, the connection emits
-:class:`~pyiscsi.protocol.events.TaskDone`; ``task.error`` is then set if it failed.
-``task.handle`` belongs to the driver (the asyncio layer keeps its future there).
+session.  When the target's answer completes a task, the session emits
+:class:`~pyiscsi.protocol.session.TaskDone`; ``task.error`` is then set if it failed.
+Tasks carry no futures: the I/O layer keeps its waiters itself, keyed by the task.
 
 The SCSI data path lives in :class:`ScsiTask`:
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pyiscsi.errors import ISCSIError
@@ -74,7 +74,8 @@ class Task:
     sent: bool = False  # non-immediate tasks: taken a CmdSN and gone out
     done: bool = False
     error: ISCSIError | None = None
-    handle: Any = None
+    internal: bool = False  # the session's own (login, unit attention TURs): no TaskDone event
+    deadline: float | None = None  # when the session gives up on it (time as passed in)
 
 
 @dataclass(slots=True, eq=False)
@@ -97,11 +98,12 @@ class ScsiTask(Task):
     # data path state
     expected_datasn: int = 0
     cancelled: bool = False
+    timeout: float | None = None  # seconds from submission until the command is aborted
 
     def reset(self) -> None:
         """Forget what the target answered, so the command can be sent again on a new connection."""
         self.itt = self.cmdsn = 0
-        self.sent = self.done = False
+        self.sent = self.done = self.cancelled = False
         self.error = None
         self.status = -1
         self.response = 0
@@ -137,6 +139,7 @@ class TaskManagementTask(Task):
     lun: int = 0
     referenced: ScsiTask | None = None
     response: int = -1
+    escalation: bool = False  # sent by the session for a command that timed out
 
 
 @dataclass(slots=True)

@@ -12,8 +12,8 @@ from pyiscsi import errors
 from pyiscsi.config import SessionConfig
 from pyiscsi.protocol import pdu as P
 from pyiscsi.protocol.chap import ChapCredentials
-from pyiscsi.protocol.connection import Connection, TaskDone
 from pyiscsi.protocol.login import LoginParameters
+from pyiscsi.protocol.session import Session, TaskDone
 from pyiscsi.protocol.tasks import LoginTask
 
 INITIATOR = "iqn.2026-11.org.example:initiator"
@@ -27,7 +27,7 @@ def login(
     config: TargetConfig, credentials: ChapCredentials | None
 ) -> tuple[FakeTarget, LoginTask]:
     target = FakeTarget(config)
-    conn = Connection(LoginParameters(INITIATOR, TARGET), None, credentials)
+    conn = Session(LoginParameters(INITIATOR, TARGET), None, credentials)
     task = conn.login()
     events = exchange(conn, target)
     assert task in [e.task for e in events if isinstance(e, TaskDone)]

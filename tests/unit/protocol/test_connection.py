@@ -10,24 +10,27 @@ from fake_target import (
     BLOCK_SIZE,
     FakeTarget,
     InitiatorPdu,
+    PduReader,
     TargetConfig,
     exchange,
     sense_data,
 )
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
-from pyiscsi.protocol.connection import (
+from pyiscsi.protocol.connection import Hooks
+from pyiscsi.protocol.digest import crc32c
+from pyiscsi.protocol.keys import OperationalSettings
+from pyiscsi.protocol.login import LoginParameters
+from pyiscsi.protocol.session import (
     AsyncEvent,
-    Connection,
     ConnectionFailed,
     Event,
+    RecoveryPolicy,
+    Session,
     State,
     TaskDone,
     sn_lt,
 )
-from pyiscsi.protocol.digest import crc32c
-from pyiscsi.protocol.keys import OperationalSettings
-from pyiscsi.protocol.login import LoginParameters
 from pyiscsi.protocol.tasks import (
     NopTask,
     ScsiTask,
@@ -47,14 +50,13 @@ def connect(
     cmdsn: int | None = None,
     nop_interval: float | None = None,
     nop_timeout: float = 10.0,
-) -> tuple[Connection, FakeTarget]:
+) -> tuple[Session, FakeTarget]:
     """A connection logged in to a fresh fake target."""
     target = FakeTarget(config)
-    conn = Connection(
+    conn = Session(
         LoginParameters(INITIATOR, TARGET),
         settings,
-        nop_interval=nop_interval,
-        nop_timeout=nop_timeout,
+        policy=RecoveryPolicy(nop_interval=nop_interval, nop_timeout=nop_timeout),
     )
     if cmdsn is not None:
         conn.cmdsn = cmdsn
@@ -118,7 +120,7 @@ def test_login_agrees_on_tgtd_values() -> None:
 
 
 def test_requests_before_login_are_local_errors() -> None:
-    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    conn = Session(LoginParameters(INITIATOR, TARGET))
     with pytest.raises(errors.LocalProtocolError, match="not in full feature"):
         conn.submit_scsi(read(0, 1))
     with pytest.raises(errors.LocalProtocolError):
@@ -327,21 +329,25 @@ def test_oversized_data_segment_fails_the_connection() -> None:
     events = exchange(conn, target)
     (error,) = failed(events)
     assert "70000-byte data segment" in str(error)
-    assert "65536" in str(error)
+    assert "8192" in str(error)
     assert task.error is error
 
 
-def test_data_segment_up_to_the_login_limit_is_accepted() -> None:
+@pytest.mark.parametrize(("length", "accepted"), [(8192, True), (8193, False)])
+def test_data_segment_up_to_our_max_recv_data_segment_length(length: int, accepted: bool) -> None:
     settings = OperationalSettings(max_recv_data_segment_length=8192)
     conn, target = connect(settings=settings)
     conn.receive_data(
         P.encode_target_pdu(
             P.AsyncMessage(0, target.take_statsn(), conn.expcmdsn, conn.maxcmdsn, 0, 0, 0, 0, 0),
-            bytes(65536),
+            bytes(length),
         )
     )
     (event,) = conn.events()
-    assert isinstance(event, AsyncEvent) and len(event.message.data) == 65536
+    if accepted:
+        assert isinstance(event, AsyncEvent) and len(event.message.data) == length
+    else:
+        assert isinstance(event, ConnectionFailed) and f"{length}-byte" in str(event.error)
 
 
 def test_get_buffer_never_empty_after_the_connection_failed() -> None:
@@ -790,8 +796,7 @@ def test_keepalive_when_idle_and_answered() -> None:
     conn.handle_timer(105.0)
     assert conn.next_timer() == 108.0  # waiting for the answer
     events = exchange(conn, target, now=105.5)
-    (ping,) = done(events)
-    assert isinstance(ping, NopTask) and ping.keepalive and ping.error is None
+    assert done(events) == []  # the session's own ping: no event
     assert len(sent(target, P.Opcode.NOP_OUT)) == 1
     assert conn.next_timer() == 110.5
     conn.handle_timer(108.0)  # the answered ping does not time out
@@ -1026,7 +1031,8 @@ def test_failure_during_a_data_in_payload_stops_writing_the_callers_buffer() -> 
     assert buf[100:] == bytes(4096 - 100)
 
 
-def test_cancel_of_a_write_stops_answering_r2ts() -> None:
+def test_cancel_of_a_write_still_answers_its_r2ts() -> None:
+    """The abort must not wait behind an R2T nobody answers (the data is the caller's)."""
     conn, target = connect(TargetConfig(immediate_data=False, hold_commands=True))
     task = conn.submit_scsi(write(0, bytes(1024)))
     exchange(conn, target)
@@ -1037,7 +1043,8 @@ def test_cancel_of_a_write_stops_answering_r2ts() -> None:
             P.R2T(task.itt, 9, 0, target.statsn, conn.expcmdsn, conn.maxcmdsn, 0, 0, 1024)
         )
     )
-    assert conn.data_to_send() == []
+    (data_out,) = PduReader().feed(b"".join(bytes(b) for b in conn.data_to_send()))
+    assert data_out.opcode == P.Opcode.DATA_OUT and data_out.ttt == 9 and data_out.final
     assert failed(conn.events()) == []
 
 
@@ -1131,7 +1138,7 @@ def test_pdu_hook_changes_a_cmdsn() -> None:
             pdu.cmdsn = 0x12345678
         return pdu
 
-    conn.pdu_hook = hook
+    conn.hooks = Hooks(pdu=hook)
     conn.submit_scsi(read(0, 1))
     exchange(conn, target)
     (cmd,) = sent(target, P.Opcode.SCSI_COMMAND)
@@ -1147,7 +1154,7 @@ def test_pdu_hook_drops_pdus_data_out_included() -> None:
         seen.append(type(pdu).__name__)
         return None if isinstance(pdu, P.NopOut | P.DataOut) else pdu
 
-    conn.pdu_hook = hook
+    conn.hooks = Hooks(pdu=hook)
     ping = conn.ping()
     assert conn.data_to_send() == []
     task = conn.submit_scsi(write(0, bytes(1024)))
@@ -1168,7 +1175,7 @@ def test_pdu_hook_sees_every_data_out() -> None:
             offsets.append(pdu.buffer_offset)
         return pdu
 
-    conn.pdu_hook = hook
+    conn.hooks = Hooks(pdu=hook)
     task = conn.submit_scsi(write(0, pattern(2048)))
     exchange(conn, target)
     assert task.error is None and target.violations == []

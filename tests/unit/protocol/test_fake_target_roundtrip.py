@@ -22,16 +22,16 @@ from fake_target import (
 )
 from pyiscsi.protocol import pdu as P
 from pyiscsi.protocol.chap import ChapCredentials
-from pyiscsi.protocol.connection import (
+from pyiscsi.protocol.keys import OperationalSettings
+from pyiscsi.protocol.login import LoginParameters
+from pyiscsi.protocol.session import (
     AsyncEvent,
-    Connection,
     ConnectionFailed,
     Event,
+    Session,
     State,
     TaskDone,
 )
-from pyiscsi.protocol.keys import OperationalSettings
-from pyiscsi.protocol.login import LoginParameters
 from pyiscsi.protocol.tasks import NopTask, ScsiTask
 
 INITIATOR = "iqn.2026-11.org.example:initiator"
@@ -42,7 +42,7 @@ def rw10(op: int, lba: int, blocks: int) -> bytes:
     return bytes([op, 0]) + lba.to_bytes(4, "big") + b"\0" + blocks.to_bytes(2, "big") + b"\0"
 
 
-def scenario(digests: bool) -> tuple[Connection, FakeTarget, list[bytearray], bytes]:
+def scenario(digests: bool) -> tuple[Session, FakeTarget, list[bytearray], bytes]:
     """A logged-in connection with work in flight, and the target's answer to all of it."""
     both = ("CRC32C",) if digests else ("None",)
     config = TargetConfig(
@@ -55,7 +55,7 @@ def scenario(digests: bool) -> tuple[Connection, FakeTarget, list[bytearray], by
     )
     target = FakeTarget(config)
     target.disk[:] = bytes((i * 13) & 0xFF for i in range(len(target.disk)))
-    conn = Connection(
+    conn = Session(
         LoginParameters(INITIATOR, TARGET),
         OperationalSettings(header_digest=both, data_digest=both),
     )
@@ -76,7 +76,7 @@ def scenario(digests: bool) -> tuple[Connection, FakeTarget, list[bytearray], by
     return conn, target, buffers, target.data_to_send()
 
 
-def summary(conn: Connection, events: list[Event], buffers: list[bytearray]) -> Any:
+def summary(conn: Session, events: list[Event], buffers: list[bytearray]) -> Any:
     out: list[tuple[Any, ...]] = []
     for e in events:
         if isinstance(e, TaskDone):
@@ -247,7 +247,7 @@ def test_async_messages_reach_the_caller_intact(
     event: int, vcode: int, p1: int, p2: int, p3: int, data: bytes, lun: int
 ) -> None:
     target = FakeTarget()
-    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    conn = Session(LoginParameters(INITIATOR, TARGET))
     conn.login()
     exchange(conn, target)
     target.async_message(event, vcode, (p1, p2, p3), data, lun)
@@ -269,7 +269,7 @@ def test_async_messages_reach_the_caller_intact(
 @given(st.integers(0, 2**32 - 2), st.binary(max_size=100), st.integers(0, 2**64 - 1))
 def test_any_target_ping_is_echoed(ttt: int, data: bytes, lun: int) -> None:
     target = FakeTarget()
-    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    conn = Session(LoginParameters(INITIATOR, TARGET))
     conn.login()
     exchange(conn, target)
     target.ping(ttt, data, lun)
@@ -283,7 +283,7 @@ def test_any_target_ping_is_echoed(ttt: int, data: bytes, lun: int) -> None:
 def test_read_residuals(blocks: int, size: int, status_in_data_in: bool) -> None:
     target = FakeTarget(TargetConfig(status_in_data_in=status_in_data_in, data_in_size=1000))
     target.disk[:] = bytes((i * 5) & 0xFF for i in range(len(target.disk)))
-    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    conn = Session(LoginParameters(INITIATOR, TARGET))
     conn.login()
     exchange(conn, target)
     buf = bytearray(size)
@@ -335,7 +335,7 @@ def test_any_write_reaches_the_disk_by_the_rules(
         data_digests=both,
     )
     target = FakeTarget(config)
-    conn = Connection(
+    conn = Session(
         LoginParameters(INITIATOR, TARGET),
         OperationalSettings(header_digest=both, data_digest=both),
     )
@@ -363,7 +363,7 @@ def test_any_read_lands_in_place(
     )
     target = FakeTarget(config)
     target.disk[:] = bytes((i * 3 + 1) & 0xFF for i in range(len(target.disk)))
-    conn = Connection(
+    conn = Session(
         LoginParameters(INITIATOR, TARGET),
         OperationalSettings(header_digest=both, data_digest=both),
     )
@@ -386,7 +386,7 @@ def test_whole_login_fed_one_byte_at_a_time() -> None:
         login_split=9,
     )
     target = FakeTarget(config)
-    conn = Connection(
+    conn = Session(
         LoginParameters(INITIATOR, TARGET),
         None,
         ChapCredentials("u", "initiator-secret", "t", "target-secret"),
@@ -408,7 +408,7 @@ def test_whole_login_fed_one_byte_at_a_time() -> None:
 def test_cmdsn_window_property(first: int, window: int, count: int, rnd: Any) -> None:
     """Whatever the window and completion order: CmdSNs in order, never past MaxCmdSN."""
     target = FakeTarget(TargetConfig(cmd_window=window, hold_commands=True))
-    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    conn = Session(LoginParameters(INITIATOR, TARGET))
     conn.cmdsn = first
     conn.login()
     exchange(conn, target)

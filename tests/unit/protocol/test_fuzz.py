@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyiscsi import errors
-from pyiscsi.protocol.connection import ConnectionFailed, State
+from pyiscsi.protocol.session import ConnectionFailed, State
 
 SCRIPTS = Path(__file__).resolve().parents[3] / "scripts"
 if str(SCRIPTS) not in sys.path:

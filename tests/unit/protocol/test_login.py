@@ -10,7 +10,6 @@ from fake_target import FakeTarget, InitiatorPdu, TargetConfig, exchange
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
 from pyiscsi.protocol.chap import ChapAlgorithm, ChapCredentials
-from pyiscsi.protocol.connection import Connection, ConnectionFailed, State, TaskDone
 from pyiscsi.protocol.keys import OperationalSettings, encode_text
 from pyiscsi.protocol.login import (
     Login,
@@ -19,6 +18,7 @@ from pyiscsi.protocol.login import (
     Stage,
     parse_target_address,
 )
+from pyiscsi.protocol.session import ConnectionFailed, Session, State, TaskDone
 from pyiscsi.protocol.tasks import LoginTask
 
 INITIATOR = "iqn.2026-11.org.example:initiator"
@@ -32,9 +32,9 @@ def run_login(
     credentials: ChapCredentials | None = None,
     target_name: str | None = TARGET,
     settings: OperationalSettings | None = None,
-) -> tuple[Connection, FakeTarget, LoginTask]:
+) -> tuple[Session, FakeTarget, LoginTask]:
     target = FakeTarget(config)
-    conn = Connection(LoginParameters(INITIATOR, target_name), settings, credentials)
+    conn = Session(LoginParameters(INITIATOR, target_name), settings, credentials)
     task = conn.login()
     events = exchange(conn, target)
     assert task in [e.task for e in events if isinstance(e, TaskDone)]
@@ -260,7 +260,7 @@ def test_transit_past_the_asked_stage_is_refused() -> None:
 
 
 def test_login_response_for_another_itt_fails_the_connection() -> None:
-    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    conn = Session(LoginParameters(INITIATOR, TARGET))
     task = conn.login()
     conn.receive_data(
         P.encode_target_pdu(
@@ -398,9 +398,11 @@ def test_wrong_chap_secret(generic: bool) -> None:
     conn, target, task = run_login(config, ChapCredentials(USER, "not-the-secret"))
     assert isinstance(task.error, errors.AuthenticationError)
     assert task.error.status_class == 2
-    assert task.error.status_detail == (0 if generic else 1)
     assert conn.state is State.CLOSED
-    assert conn.expstatsn == target.config.initial_statsn + 2  # failed response: not counted
+    # the target chose SHA-256 (CHAP_A=7): tried once more without it, as for tgtd
+    assert target.connections == 2
+    assert dict(logins(target)[-1].pairs).get("CHAP_A", "8,6,5") == "8,6,5"
+    assert conn.expstatsn == target.config.initial_statsn + 4  # failed responses: not counted
 
 
 def test_target_requires_chap_and_no_credentials() -> None:
@@ -439,13 +441,15 @@ def test_target_chap_algorithm_not_offered() -> None:
     ],
 )
 def test_redirect(detail: int, address: str, host: str, port: int, permanent: bool) -> None:
-    conn, _target, task = run_login(TargetConfig(redirect_to=address, login_status=(1, detail)))
-    error = task.error
+    conn, target, task = run_login(TargetConfig(redirect_to=address, login_status=(1, detail)))
+    # the session follows the redirect: a new connection to the portal named
+    assert target.connections == 2
+    assert (conn.host, conn.port) == (host, port)
+    assert task.error is None and conn.state is State.FULL_FEATURE
+    error = conn.last_redirect
     assert isinstance(error, LoginRedirect)
     assert (error.host, error.port, error.permanent) == (host, port, permanent)
     assert (error.status_class, error.status_detail) == (1, detail)
-    assert conn.state is State.CLOSED
-    assert conn.expstatsn == 0  # a class 1 response carries no valid StatSN
 
 
 def test_redirect_without_target_address() -> None:
@@ -498,7 +502,7 @@ def test_target_error_details(detail: int) -> None:
 
 def test_unknown_status_class_fails_the_connection() -> None:
     target = FakeTarget(TargetConfig(login_status=(4, 0)))
-    conn = Connection(LoginParameters(INITIATOR, TARGET))
+    conn = Session(LoginParameters(INITIATOR, TARGET))
     task = conn.login()
     events = exchange(conn, target)
     (failure,) = [e for e in events if isinstance(e, ConnectionFailed)]

@@ -8,24 +8,25 @@ from test_connection import connect, exchange, pattern, read, write
 from fake_target import PduReader, TargetConfig
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
-from pyiscsi.protocol.connection import ConnectionFailed, State
 from pyiscsi.protocol.keys import OperationalSettings, encode_text
 from pyiscsi.protocol.login import Login, LoginParameters
+from pyiscsi.protocol.session import ConnectionFailed, State
 
 
 def _sent(conn_out: list[P.Buffer]) -> list[object]:
     return list(PduReader().feed(b"".join(bytes(x) for x in conn_out)))
 
 
-def test_a_waiting_task_is_orphaned_once() -> None:
+def test_a_waiting_task_is_held_once_for_recovery() -> None:
     conn, target = connect(TargetConfig(cmd_window=1, hold_commands=True))
-    conn.keep_scsi_tasks = True
-    conn.submit_scsi(read(0, 1))
+    conn.policy.recover = True
+    sent_first = conn.submit_scsi(read(0, 1))
     waiting = conn.submit_scsi(read(1, 1))
     exchange(conn, target)
     conn.connection_lost()
-    assert conn.orphaned.count(waiting) == 1
-    assert len(conn.orphaned) == 2
+    assert conn.state is State.RECOVERY
+    assert not waiting.done and not sent_first.done
+    assert list(conn._waiting) == [sent_first, waiting]
 
 
 def test_reject_of_a_data_out_waits_for_the_scsi_response() -> None:

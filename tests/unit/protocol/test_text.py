@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from fake_target import FakeTarget, TargetConfig, exchange
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
-from pyiscsi.protocol.connection import Connection, ConnectionFailed, State, TaskDone
 from pyiscsi.protocol.login import LoginParameters
+from pyiscsi.protocol.session import ConnectionFailed, Session, State, TaskDone
 from pyiscsi.protocol.tasks import DiscoveredTarget, ScsiTask, TargetPortal
 from pyiscsi.protocol.text import parse_send_targets
 
@@ -25,9 +25,9 @@ TARGETS = [
 ]
 
 
-def discovery(config: TargetConfig) -> tuple[Connection, FakeTarget]:
+def discovery(config: TargetConfig) -> tuple[Session, FakeTarget]:
     target = FakeTarget(config)
-    conn = Connection(LoginParameters(INITIATOR, None))
+    conn = Session(LoginParameters(INITIATOR, None))
     task = conn.login()
     exchange(conn, target)
     assert task.error is None and conn.state is State.FULL_FEATURE
