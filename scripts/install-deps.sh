@@ -3,8 +3,20 @@
 #   Debian packages: tgt (tgtd, tgtadm) and libiscsi-bin (libiscsi's tools, the reference).
 #   .venv with pyiscsi installed editable with the test and fast extras.
 # Installing Debian packages needs root (CI runs as root on a fresh Debian 12).
+#   --python-only: only the .venv (no apt, no root): what `make unit` and `make docs` need.
+#   --docs: also the docs extra (Sphinx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+python_only=no
+docs=no
+for arg in "$@"; do
+    case "$arg" in
+        --python-only) python_only=yes ;;
+        --docs) docs=yes ;;
+        *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
 
 say() { printf 'install-deps: %s\n' "$*"; }
 
@@ -29,9 +41,11 @@ installed() {  # true when the Debian package $1 is installed
 }
 
 missing=()
-for pkg in tgt libiscsi-bin; do
-    installed "$pkg" || missing+=("$pkg")
-done
+if [ "$python_only" = no ]; then
+    for pkg in tgt libiscsi-bin; do
+        installed "$pkg" || missing+=("$pkg")
+    done
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
@@ -44,6 +58,10 @@ if [ ! -x "$venv/bin/python" ] || [ ! -x "$venv/bin/pip" ]; then
     if ! python3 -m venv "$venv" >/dev/null 2>&1; then
         # Debian splits ensurepip out of python3 into python3-venv.
         rm -rf "$venv"
+        if [ "$python_only" = yes ]; then
+            echo "install-deps: python3 -m venv failed (Debian: apt-get install python3-venv)" >&2
+            exit 1
+        fi
         apt_install python3-venv
         python3 -m venv "$venv"
     fi
@@ -52,7 +70,12 @@ fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] \
     || ! "$venv/bin/python" -c 'import importlib.metadata as m; m.version("pyiscsi")' 2>/dev/null
 then
-    say "pip install -e '.[test,fast]' into $venv"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,fast]'
+    say "pip install -e '.[test,fast,pyscsi]' into $venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,fast,pyscsi]'
     touch "$stamp"
+fi
+
+if [ "$docs" = yes ] && ! "$venv/bin/python" -c 'import sphinx' 2>/dev/null; then
+    say "pip install -e '.[docs]' into $venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[docs]'
 fi

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -29,3 +31,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if integration_dir in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.integration)
+
+
+def integration_prerequisites() -> list[str]:
+    """What the integration tests lack here: root, tgtd, tgtadm (empty if nothing)."""
+    missing = []
+    if os.geteuid() != 0:
+        missing.append("root (tgtd runs in /var/run/tgtd and listens on its own ports)")
+    missing += [
+        f"{tool} (Debian package tgt)" for tool in ("tgtd", "tgtadm") if not shutil.which(tool)
+    ]
+    return missing
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say up front why integration tests would fail here (they never skip)."""
+    missing = integration_prerequisites()
+    if not missing:
+        return ["integration tests: root and tgtd present; real tgtd daemons will be started"]
+    return [
+        "integration tests (tests/integration) need a real tgtd, so root and Debian's tgt; "
+        f"missing here: {'; '.join(missing)}.",
+        "They fail (never skip) without them: run `make unit` or `pytest tests/unit` for the "
+        "unit tests alone, or `make test` as root.",
+    ]

@@ -7,6 +7,8 @@
 what they return.  Every error is a :class:`pyiscsi.ISCSIError`.
 """
 
+import logging
+
 from pyiscsi.aio.session import Command, ScsiResult, Session, connect, discover, open_discovery
 from pyiscsi.config import SessionConfig
 from pyiscsi.errors import (
@@ -24,8 +26,11 @@ from pyiscsi.errors import (
     SCSIStatusError,
     TargetNotFoundError,
     TaskManagementError,
+    UnsupportedOperation,
     URLError,
 )
+from pyiscsi.fileio import AsyncLunFile, LunFile, aopen, open
+from pyiscsi.options import ConnectOptions
 from pyiscsi.protocol.keys import Negotiated, OperationalSettings
 from pyiscsi.protocol.tasks import (
     DiscoveredTarget,
@@ -37,13 +42,18 @@ from pyiscsi.url import ISCSIURL, parse_portal_url, parse_url
 
 __version__ = "0.1.0"
 
+# A library does not print: without logging configured, nothing of pyiscsi reaches stderr.
+logging.getLogger("pyiscsi").addHandler(logging.NullHandler())
+
 __all__ = [
     "ISCSIURL",
+    "AsyncLunFile",
     "AuthenticationError",
     "CheckConditionError",
     "Command",
     "CommandCancelledError",
     "ConfigurationError",
+    "ConnectOptions",
     "DiscoveredTarget",
     "ISCSIConnectionError",
     "ISCSIError",
@@ -51,6 +61,7 @@ __all__ = [
     "InternalError",
     "LUNNotFoundError",
     "LoginError",
+    "LunFile",
     "Negotiated",
     "OperationalSettings",
     "ProtocolError",
@@ -64,9 +75,12 @@ __all__ = [
     "TaskManagementError",
     "TaskManagementFunction",
     "URLError",
+    "UnsupportedOperation",
     "__version__",
+    "aopen",
     "connect",
     "discover",
+    "open",
     "open_discovery",
     "parse_portal_url",
     "parse_url",

@@ -10,7 +10,7 @@ from pyiscsi.errors import ConfigurationError
 from pyiscsi.protocol.chap import DEFAULT_ALGORITHMS, ChapAlgorithm, ChapCredentials
 from pyiscsi.protocol.connection import NO_HOOKS, Hooks
 from pyiscsi.protocol.keys import OperationalSettings
-from pyiscsi.url import DEFAULT_PORT, ISCSIURL, parse_portal_url, parse_url
+from pyiscsi.url import DEFAULT_PORT, ISCSIURL, MAX_LUN, parse_portal_url, parse_url
 
 __all__ = ["DEFAULT_INITIATOR_NAME", "SessionConfig"]
 
@@ -149,8 +149,8 @@ class SessionConfig:
             raise ConfigurationError("target must be a string")
         if not discovery and not target:
             raise ConfigurationError("no target name: give one in the URL or as target=")
-        if not isinstance(lun, int) or lun < 0:
-            raise ConfigurationError(f"lun must be a non-negative integer, not {lun!r}")
+        if isinstance(lun, bool) or not isinstance(lun, int) or not 0 <= lun <= MAX_LUN:
+            raise ConfigurationError(f"lun must be an integer 0..{MAX_LUN}, not {lun!r}")
 
         user = take("user", parsed.user)
         password = take("password", parsed.password)

@@ -6,6 +6,7 @@ Messages say what happened; they never carry CHAP secrets.
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,6 +23,10 @@ class ConfigurationError(ISCSIError, ValueError):
 
 class URLError(ConfigurationError):
     """An iSCSI URL is malformed; the message names the part that is wrong."""
+
+
+class UnsupportedOperation(ConfigurationError, io.UnsupportedOperation):
+    """A file object was asked for what its mode does not allow (write on "rb", truncate)."""
 
 
 class ISCSIConnectionError(ISCSIError, ConnectionError):

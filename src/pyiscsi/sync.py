@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from pyiscsi.aio import session as aio
+from pyiscsi.aio.session import Command as AioCommand
 from pyiscsi.aio.session import ScsiResult
 from pyiscsi.config import SessionConfig
+from pyiscsi.options import ConnectOptions
 from pyiscsi.protocol.keys import Negotiated
 from pyiscsi.protocol.tasks import DiscoveredTarget, TaskAttribute, TaskManagementFunction
 from pyiscsi.sync_commands import SyncScsiCommands
 
-__all__ = ["Session", "connect", "discover"]
+__all__ = ["Command", "Session", "connect", "discover"]
 
 T = TypeVar("T")
 
@@ -73,6 +75,34 @@ def _running_in(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
+async def _call(fn: Callable[[], T]) -> T:
+    return fn()
+
+
+class Command:
+    """A command sent by :meth:`Session.submit`; :meth:`result` waits for its answer."""
+
+    __slots__ = ("_command",)
+
+    def __init__(self, command: AioCommand) -> None:
+        self._command = command
+
+    @property
+    def itt(self) -> int:
+        """The command's Initiator Task Tag."""
+        return self._command.itt
+
+    @property
+    def aio(self) -> AioCommand:
+        """The asyncio command underneath."""
+        return self._command
+
+    def result(self) -> ScsiResult:
+        """Block until the target answered; the :class:`ScsiResult` (or the error)."""
+        command = self._command
+        return _run(command._session._wait(command))
+
+
 class Session(SyncScsiCommands):
     """A blocking session; the same methods as :class:`pyiscsi.aio.Session`."""
 
@@ -115,6 +145,75 @@ class Session(SyncScsiCommands):
         """The asyncio session underneath."""
         return self._session
 
+    @property
+    def config(self) -> SessionConfig:
+        """The configuration the session logged in with."""
+        return self._session.config
+
+    @property
+    def discovery(self) -> bool:
+        """True for a discovery session."""
+        return self._session.discovery
+
+    @property
+    def host(self) -> str:
+        """The host of the portal connected to."""
+        return self._session.host
+
+    @property
+    def port(self) -> int:
+        """The TCP port of the portal connected to."""
+        return self._session.port
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the session logged in again after a lost connection."""
+        return self._session.reconnects
+
+    @property
+    def tsih(self) -> int:
+        """The Target Session Identifying Handle the target gave the session at login."""
+        return self._session.tsih
+
+    @property
+    def state(self) -> str:
+        """Where the session is: ``full feature``, ``recovery``, ``closed``, ..."""
+        return self._session.state
+
+    def submit(
+        self,
+        cdb: bytes,
+        *,
+        data_out: bytes | bytearray | memoryview | None = None,
+        data_in: int | bytearray | memoryview | None = None,
+        lun: int | None = None,
+        attribute: TaskAttribute = TaskAttribute.SIMPLE,
+        check: bool = True,
+        timeout: float | None = None,
+    ) -> Command:
+        """Send a CDB now; the :class:`Command`'s ``result()`` waits for the answer."""
+        session = self._session
+        return Command(
+            _run(
+                _call(
+                    lambda: session.submit(
+                        cdb,
+                        data_out=data_out,
+                        data_in=data_in,
+                        lun=lun,
+                        attribute=attribute,
+                        check=check,
+                        timeout=timeout,
+                    )
+                )
+            )
+        )
+
+    def abort_task(self, command: Command | AioCommand) -> None:
+        """ABORT TASK for one submitted command; its ``result()`` then raises."""
+        target = command.aio if isinstance(command, Command) else command
+        _run(self._session.abort_task(target))
+
     def close(self) -> None:
         """Log out and close."""
         _run(self._session.close())
@@ -156,9 +255,16 @@ class Session(SyncScsiCommands):
             )
         )
 
-    def task_management(self, function: TaskManagementFunction, *, lun: int | None = None) -> None:
+    def task_management(
+        self,
+        function: TaskManagementFunction,
+        *,
+        lun: int | None = None,
+        command: Command | AioCommand | None = None,
+    ) -> None:
         """Run a task management function."""
-        _run(self._session.task_management(function, lun=lun))
+        target = command.aio if isinstance(command, Command) else command
+        _run(self._session.task_management(function, lun=lun, command=target))
 
     def abort_task_set(self, lun: int | None = None) -> None:
         """ABORT TASK SET."""
@@ -197,13 +303,13 @@ class Session(SyncScsiCommands):
         return _run(self._session.send_targets(value))
 
 
-def connect(url: str | None = None, **options: Any) -> Session:
+def connect(url: str | None = None, **options: Unpack[ConnectOptions]) -> Session:
     """Log in and return a blocking :class:`Session` (use it with ``with``)."""
     session = aio.Session(SessionConfig.build(url, **options))
     _run(session._open())
     return Session(session)
 
 
-def discover(url: str | None = None, **options: Any) -> list[DiscoveredTarget]:
+def discover(url: str | None = None, **options: Unpack[ConnectOptions]) -> list[DiscoveredTarget]:
     """SendTargets=All on a portal, blocking."""
     return _run(aio.discover(url, **options))

@@ -9,7 +9,7 @@ Full form (a LUN of a target) and portal form (for discovery)::
   trailing ``,<tpgt>`` after host and port is dropped; the port defaults to 3260.
 * ``user:password`` is accepted as well as ``user%password``; the password, the
   target name and argument values are %XX-decoded (UTF-8).
-* The LUN is decimal, 0 to 2**64-1 (the session encodes it).
+* The LUN is decimal, 0 to 16383 (what peripheral and flat space addressing reach).
 * Arguments: ``target_user``, ``target_password`` (mutual CHAP, only together with
   a user and password), ``header_digest`` and ``data_digest`` (``crc32c`` or
   ``none``), ``auth`` (``md5``, ``sha1``, ``sha-256`` or ``sha3-256``).  Any other
@@ -37,7 +37,7 @@ from pyiscsi.errors import URLError
 __all__ = ["DEFAULT_PORT", "ISCSIURL", "parse_portal_url", "parse_url"]
 
 DEFAULT_PORT = 3260
-MAX_LUN = 2**64 - 1
+MAX_LUN = 16383  # flat space addressing; encode_lun() reaches no further
 
 ENV_USERNAME = "LIBISCSI_CHAP_USERNAME"
 ENV_PASSWORD = "LIBISCSI_CHAP_PASSWORD"

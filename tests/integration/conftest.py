@@ -23,7 +23,16 @@ def _start(daemon: Tgtd) -> Tgtd:
     try:
         return daemon.start()
     except TgtdError as e:
-        pytest.fail(f"cannot start tgtd for the integration tests: {e}", pytrace=False)
+        from conftest import integration_prerequisites
+
+        missing = integration_prerequisites()
+        why = f" (missing: {'; '.join(missing)})" if missing else ""
+        pytest.fail(
+            f"cannot start tgtd for the integration tests{why}: {e}. They need root and "
+            "Debian's tgt (`make integration` installs it); `make unit` runs the unit tests "
+            "alone.",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -60,6 +60,9 @@ COVERED = {
     "read_capacity10": "test_read_capacity_matches_lun_size",
     "read_capacity16": "test_read_capacity_matches_lun_size",
     "block_size": "test_read_capacity_matches_lun_size",
+    "num_blocks": "test_read_capacity_matches_lun_size",
+    "size_bytes": "test_read_capacity_matches_lun_size",
+    "max_transfer_blocks": "test_read_capacity_matches_lun_size",
     "read": "test_write_read_round_trip",
     "write": "test_write_read_round_trip",
     "verify": "test_verify_with_and_without_compare",
@@ -343,6 +346,9 @@ async def test_read_capacity_matches_lun_size(daemon: Tgtd) -> None:
             assert rc16.lbpme is (lun == THIN_LUN)
             assert not rc16.truncated
             assert await s.block_size() == BLOCK
+            assert await s.num_blocks() == size // BLOCK
+            assert await s.size_bytes() == size
+            assert 1 <= await s.max_transfer_blocks() < 2**32
 
 
 @run_async
@@ -365,10 +371,15 @@ async def test_write_read_round_trip(daemon: Tgtd) -> None:
         assert bytes(await s.read(last, 1, fua=True, dpo=True)) == data[:BLOCK]
         buffer = bytearray(8 * BLOCK)
         view = await s.read(1000, 8, into=buffer)
-        assert bytes(view) == data[: 8 * BLOCK]
+        assert view is buffer
         assert buffer == data[: 8 * BLOCK]
+        with pytest.raises(pyiscsi.ConfigurationError, match=r"blocks must be 0\.\.1"):
+            await s.read(last, 2)  # refused before sending: the capacity is known
         with pytest.raises(pyiscsi.CheckConditionError) as exc:
-            await s.read(last, 2)
+            await s.execute(
+                bytes((0x88, 0)) + last.to_bytes(8, "big") + (2).to_bytes(4, "big") + bytes(2),
+                data_in=2 * BLOCK,
+            )
         assert sense_of(exc) == (SenseKey.ILLEGAL_REQUEST, 0x21, 0x00)
         with pytest.raises(pyiscsi.ConfigurationError, match="multiple of 512"):
             await s.write(0, b"x" * 100)

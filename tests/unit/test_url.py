@@ -69,7 +69,7 @@ def test_target_name_is_percent_decoded() -> None:
     assert u.target == "iqn.2003-01.org.x:disk/1 \u00e9"
 
 
-@pytest.mark.parametrize("lun", [0, 1, 255, 256, 16383, 65535, 2**64 - 1])
+@pytest.mark.parametrize("lun", [0, 1, 255, 256, 16383])
 def test_lun_range(lun: int) -> None:
     assert parse_url(f"iscsi://h/{IQN}/{lun}", env=NO_ENV).lun == lun
 
@@ -119,6 +119,8 @@ def test_portal_url(url: str, target: str | None, lun: int | None) -> None:
         ("iscsi://h/t/", "LUN '' is not a number"),
         ("iscsi://h/t/0/", "LUN '0/' is not a number"),
         (f"iscsi://h/t/{2**64}", "LUN 18446744073709551616 is out of range"),
+        ("iscsi://h/t/99999", "LUN 99999 is out of range 0..16383"),
+        ("iscsi://h/t/16384", "LUN 16384 is out of range 0..16383"),
         ("iscsi://h/t", "'/<lun>' is missing after the target name 't'"),
         ("iscsi://h", "'/<target-iqn>/<lun>' is missing"),
         ("iscsi://h//0", "target name is empty"),
@@ -260,7 +262,7 @@ _targets = st.text(st.characters(codec="utf-8"), min_size=1, max_size=40)
     host=_hosts,
     port=st.integers(1, 65535),
     target=_targets,
-    lun=st.integers(0, 2**64 - 1),
+    lun=st.integers(0, 16383),
     header_digest=st.sampled_from([None, "CRC32C", "None"]),
     data_digest=st.sampled_from([None, "CRC32C", "None"]),
     auth=st.sampled_from([None, "md5", "sha1", "sha-256", "sha3-256"]),

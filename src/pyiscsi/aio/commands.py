@@ -7,20 +7,36 @@ asked once and remembered.  Writes return only when the target answered GOOD.
 
 from __future__ import annotations
 
+import asyncio
+import io
 import struct
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
-from pyiscsi.errors import ConfigurationError
+from pyiscsi.errors import ConfigurationError, ProtocolError, SCSIStatusError
 from pyiscsi.scsi import capacity, cdb_block, cdb_spc, luns, mode, params, pr, reports
 from pyiscsi.scsi import inquiry as inq
+from pyiscsi.scsi.cdb_base import CDB
 
 if TYPE_CHECKING:
     from pyiscsi.aio.session import ScsiResult
     from pyiscsi.protocol.tasks import TaskAttribute
 
-__all__ = ["ScsiCommands"]
+__all__ = ["IN_FLIGHT", "PIECE_BYTES", "Buffer", "Progress", "ScsiCommands"]
 
 _READ16 = struct.Struct(">BBQIBB")  # opcode, flags, LBA, transfer length, group, control
+_READ16_OPCODE = 0x88
+_MAX_LBA = 2**64 - 1
+_MAX_TRANSFER = 2**32 - 1  # TRANSFER LENGTH of READ(16)/WRITE(16)
+PIECE_BYTES = 4 << 20
+"""Largest piece of a split read or write, in bytes."""
+IN_FLIGHT = 8
+"""Pieces of one split read or write outstanding at once."""
+
+Progress = Callable[[int, int], None]
+"""``progress(done_bytes, total_bytes)``, called as each piece of a transfer completes."""
+Buffer = TypeVar("Buffer", bound=bytearray | memoryview)
+"""A caller's buffer for ``read(into=...)``; ``read`` returns the same object."""
 _DPO = 0x10
 _FUA = 0x08
 
@@ -30,6 +46,8 @@ class _Session(Protocol):
 
     lun: int
     _block_sizes: dict[int, int]
+    _lun_blocks: dict[int, int]
+    _transfer_limits: dict[int, int]
 
     async def execute(
         self,
@@ -50,22 +68,54 @@ def _data(result: ScsiResult) -> bytes:
     return bytes(result.data)
 
 
+def _encode(build: Callable[[], CDB]) -> bytes:
+    """The bytes of the CDB ``build()`` makes; a field that does not fit is the caller's
+    ConfigurationError."""
+    try:
+        return build().encode()
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def _checked(build: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
+    """``build(*args, **kwargs)``; a value that does not fit is the caller's ConfigurationError."""
+    try:
+        return build(*args, **kwargs)
+    except (ValueError, OverflowError, TypeError, struct.error) as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def _writable(buffer: object, name: str) -> memoryview:
+    """A flat byte view of a writable buffer, or ConfigurationError naming ``name``."""
+    try:
+        view = memoryview(buffer).cast("B")  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{name} must be a contiguous writable buffer: {exc}") from None
+    if view.readonly:
+        raise ConfigurationError(f"{name} must be writable (a bytearray or memoryview of one)")
+    return view
+
+
 class ScsiCommands:
     """Mixed into :class:`pyiscsi.aio.Session`: one coroutine per common SCSI command."""
 
-    _block_sizes: dict[int, int]  # logical block length per LUN, set by Session.__init__
+    # set by Session.__init__, per LUN: logical block length, number of blocks, most blocks
+    # one command may move
+    _block_sizes: dict[int, int]
+    _lun_blocks: dict[int, int]
+    _transfer_limits: dict[int, int]
 
     # ------------------------------------------------------------------ SPC
 
     async def test_unit_ready(self: _Session, *, lun: int | None = None) -> None:
         """TEST UNIT READY; raises CheckConditionError when the unit is not ready."""
-        await self.execute(cdb_spc.TestUnitReady().encode(), lun=lun)
+        await self.execute(_encode(lambda: cdb_spc.TestUnitReady()), lun=lun)
 
     async def inquiry(
         self: _Session, *, allocation_length: int = 255, lun: int | None = None
     ) -> inq.StandardInquiry:
         """Standard INQUIRY data."""
-        cdb = cdb_spc.Inquiry(allocation_length=allocation_length).encode()
+        cdb = _encode(lambda: cdb_spc.Inquiry(allocation_length=allocation_length))
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return inq.parse_standard_inquiry(_data(result))
 
@@ -73,9 +123,11 @@ class ScsiCommands:
         self: _Session, page_code: int, *, allocation_length: int = 4096, lun: int | None = None
     ) -> inq.VpdPage:
         """A Vital Product Data page, parsed (0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0-0xB2)."""
-        cdb = cdb_spc.Inquiry(
-            evpd=True, page_code=page_code, allocation_length=allocation_length
-        ).encode()
+        cdb = _encode(
+            lambda: cdb_spc.Inquiry(
+                evpd=True, page_code=page_code, allocation_length=allocation_length
+            )
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return inq.parse_vpd(_data(result))
 
@@ -117,9 +169,11 @@ class ScsiCommands:
         self: _Session, *, select_report: int = 0, allocation_length: int = 16384
     ) -> luns.ReportLunsData:
         """REPORT LUNS (sent to LUN 0); the 8-byte LUNs decoded."""
-        cdb = cdb_spc.ReportLuns(
-            select_report=select_report, allocation_length=allocation_length
-        ).encode()
+        cdb = _encode(
+            lambda: cdb_spc.ReportLuns(
+                select_report=select_report, allocation_length=allocation_length
+            )
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=0)
         return luns.parse_report_luns(_data(result))
 
@@ -134,14 +188,16 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> mode.ModeParameters:
         """MODE SENSE(10): mode parameter header, block descriptors and pages."""
-        cdb = cdb_spc.ModeSense10(
-            page_code=page_code,
-            subpage_code=subpage_code,
-            pc=pc,
-            dbd=dbd,
-            llbaa=True,
-            allocation_length=allocation_length,
-        ).encode()
+        cdb = _encode(
+            lambda: cdb_spc.ModeSense10(
+                page_code=page_code,
+                subpage_code=subpage_code,
+                pc=pc,
+                dbd=dbd,
+                llbaa=True,
+                allocation_length=allocation_length,
+            )
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return mode.parse_mode_sense10(_data(result))
 
@@ -156,13 +212,15 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> mode.ModeParameters:
         """MODE SENSE(6)."""
-        cdb = cdb_spc.ModeSense6(
-            page_code=page_code,
-            subpage_code=subpage_code,
-            pc=pc,
-            dbd=dbd,
-            allocation_length=allocation_length,
-        ).encode()
+        cdb = _encode(
+            lambda: cdb_spc.ModeSense6(
+                page_code=page_code,
+                subpage_code=subpage_code,
+                pc=pc,
+                dbd=dbd,
+                allocation_length=allocation_length,
+            )
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return mode.parse_mode_sense6(_data(result))
 
@@ -174,8 +232,10 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """MODE SELECT(10) of ``parameters`` (as returned by :meth:`mode_sense`, changed)."""
-        data = mode.marshal_mode_select10(parameters)
-        cdb = cdb_spc.ModeSelect10(parameter_list_length=len(data), pf=True, sp=save).encode()
+        data = _checked(mode.marshal_mode_select10, parameters)
+        cdb = _encode(
+            lambda: cdb_spc.ModeSelect10(parameter_list_length=len(data), pf=True, sp=save)
+        )
         await self.execute(cdb, data_out=data, lun=lun)
 
     # ------------------------------------------------------------------ SBC
@@ -184,19 +244,28 @@ class ScsiCommands:
         self: _Session, *, lun: int | None = None
     ) -> capacity.ReadCapacity10Data:
         """READ CAPACITY(10)."""
-        result = await self.execute(cdb_block.ReadCapacity10().encode(), data_in=8, lun=lun)
+        result = await self.execute(_encode(lambda: cdb_block.ReadCapacity10()), data_in=8, lun=lun)
         return capacity.parse_read_capacity10(_data(result))
 
     async def read_capacity16(
         self: _Session, *, lun: int | None = None
     ) -> capacity.ReadCapacity16Data:
-        """READ CAPACITY(16): last LBA, block length, protection and provisioning bits."""
+        """READ CAPACITY(16): last LBA, block length, protection and provisioning bits.
+
+        Also refreshes what :meth:`block_size` and :meth:`num_blocks` remember.
+        """
         result = await self.execute(
-            cdb_block.ReadCapacity16(allocation_length=32).encode(), data_in=32, lun=lun
+            _encode(lambda: cdb_block.ReadCapacity16(allocation_length=32)), data_in=32, lun=lun
         )
+        if len(result.data) < 12:
+            raise ProtocolError(
+                f"READ CAPACITY(16) returned {len(result.data)} bytes; at least 12 expected"
+            )
         parsed = capacity.parse_read_capacity16(_data(result))
+        key = self.lun if lun is None else lun
         if parsed.logical_block_length:
-            self._block_sizes[self.lun if lun is None else lun] = parsed.logical_block_length
+            self._block_sizes[key] = parsed.logical_block_length
+            self._lun_blocks[key] = parsed.returned_logical_block_address + 1
         return parsed
 
     async def block_size(self: _Session, *, lun: int | None = None) -> int:
@@ -205,25 +274,202 @@ class ScsiCommands:
         if key not in self._block_sizes:
             await ScsiCommands.read_capacity16(self, lun=lun)
             if key not in self._block_sizes:
-                raise ConfigurationError("the target reported no logical block length")
+                raise ProtocolError("the target reported no logical block length")
         return self._block_sizes[key]
+
+    async def num_blocks(self: _Session, *, lun: int | None = None) -> int:
+        """The number of logical blocks of the LUN (READ CAPACITY(16) once, then remembered)."""
+        key = self.lun if lun is None else lun
+        if key not in self._lun_blocks:
+            await ScsiCommands.read_capacity16(self, lun=lun)
+            if key not in self._lun_blocks:
+                raise ProtocolError("the target reported no logical block length")
+        return self._lun_blocks[key]
+
+    async def size_bytes(self: _Session, *, lun: int | None = None) -> int:
+        """The size of the LUN in bytes: :meth:`num_blocks` x :meth:`block_size`."""
+        blocks = await ScsiCommands.num_blocks(self, lun=lun)
+        return blocks * await self.block_size(lun=lun)
+
+    async def max_transfer_blocks(self: _Session, *, lun: int | None = None) -> int:
+        """The most blocks one READ or WRITE may move (Block Limits, asked once per LUN).
+
+        The Block Limits page's MAXIMUM TRANSFER LENGTH, or 2**32-1 (what READ(16) can say)
+        when the target sets none or has no such page.
+        """
+        key = self.lun if lun is None else lun
+        limit = self._transfer_limits.get(key)
+        if limit is None:
+            limit = _MAX_TRANSFER
+            try:
+                page = await ScsiCommands.block_limits(self, lun=lun)
+            except ConfigurationError:
+                raise
+            except (SCSIStatusError, ProtocolError, AssertionError, ValueError):
+                page = None  # no Block Limits page: no limit announced
+            if page is not None and page.maximum_transfer_length:
+                limit = min(page.maximum_transfer_length, _MAX_TRANSFER)
+            self._transfer_limits[key] = limit
+        return limit
+
+    async def _geometry(
+        self: _Session, lba: object, blocks: object, lun: int | None
+    ) -> tuple[int, int, int]:
+        """Check ``lba``/``blocks`` against the LUN; returns (lba, blocks, block size).
+
+        ``blocks`` None means up to the end of the LUN.
+        """
+        if isinstance(lba, bool) or not isinstance(lba, int) or not 0 <= lba <= _MAX_LBA:
+            raise ConfigurationError(f"lba must be an integer 0..2**64-1, not {lba!r}")
+        if blocks is not None and (
+            isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < 0
+        ):
+            raise ConfigurationError(f"blocks must be an integer >= 0, not {blocks!r}")
+        block = await self.block_size(lun=lun)
+        total = await ScsiCommands.num_blocks(self, lun=lun)
+        if lba > total:
+            raise ConfigurationError(
+                f"lba {lba} is past the end of the LUN (lba 0..{total - 1}, {total} blocks)"
+            )
+        if blocks is None:
+            blocks = total - lba
+        if lba + blocks > total:
+            raise ConfigurationError(
+                f"blocks must be 0..{total - lba} at lba {lba} (the LUN has {total} blocks), "
+                f"not {blocks}"
+            )
+        return lba, blocks, block
+
+    async def _transfer(
+        self: _Session,
+        opcode: int,
+        flags: int,
+        lba: int,
+        blocks: int,
+        block: int,
+        buffer: memoryview,
+        lun: int | None,
+        progress: Progress | None,
+    ) -> None:
+        """READ(16)/WRITE(16) of ``blocks`` at ``lba``, split into pieces kept in flight together.
+
+        A piece is at most the target's maximum transfer length and at most
+        :data:`PIECE_BYTES`; up to :data:`IN_FLIGHT` pieces are outstanding.
+        """
+        total = blocks * block
+        if blocks == 0:
+            if progress is not None:
+                progress(0, 0)
+            return
+        limit = await ScsiCommands.max_transfer_blocks(self, lun=lun)
+        # at most the target's limit, PIECE_BYTES, and what a 32-bit EDTL can carry
+        piece = max(1, min(limit, PIECE_BYTES // block, _MAX_TRANSFER // block))
+        reading = opcode == _READ16_OPCODE
+        pieces = iter(range(lba, lba + blocks, piece))
+        done = 0
+
+        async def worker() -> None:
+            nonlocal done
+            for start in pieces:
+                count = min(piece, lba + blocks - start)
+                offset = (start - lba) * block
+                chunk = buffer[offset : offset + count * block]
+                cdb = _READ16.pack(opcode, flags, start, count, 0, 0)
+                if reading:
+                    result = await self.execute(cdb, data_in=chunk, lun=lun)
+                    if len(result.data) != len(chunk):
+                        raise ProtocolError(
+                            f"READ of {count} blocks at lba {start} returned "
+                            f"{len(result.data)} bytes, not {len(chunk)}"
+                        )
+                else:
+                    await self.execute(cdb, data_out=chunk, lun=lun)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+
+        if blocks <= piece:
+            await worker()
+            return
+        workers = [
+            asyncio.ensure_future(worker()) for _ in range(min(IN_FLIGHT, -(-blocks // piece)))
+        ]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+
+    @overload
+    async def read(
+        self: _Session,
+        lba: int = 0,
+        blocks: int | None = None,
+        *,
+        into: None = None,
+        dpo: bool = False,
+        fua: bool = False,
+        progress: Progress | None = None,
+        lun: int | None = None,
+    ) -> bytes: ...
+
+    @overload
+    async def read(
+        self: _Session,
+        lba: int = 0,
+        blocks: int | None = None,
+        *,
+        into: Buffer,
+        dpo: bool = False,
+        fua: bool = False,
+        progress: Progress | None = None,
+        lun: int | None = None,
+    ) -> Buffer: ...
 
     async def read(
         self: _Session,
-        lba: int,
-        blocks: int,
+        lba: int = 0,
+        blocks: int | None = None,
         *,
         into: bytearray | memoryview | None = None,
         dpo: bool = False,
         fua: bool = False,
+        progress: Progress | None = None,
         lun: int | None = None,
     ) -> bytes | bytearray | memoryview:
-        """READ(16) of ``blocks`` blocks at ``lba``; into your buffer with ``into``."""
-        size = blocks * await self.block_size(lun=lun)
+        """READ(16) of ``blocks`` blocks at ``lba`` (None: to the end of the LUN).
+
+        Returns ``bytes``, or with ``into`` (a writable buffer of at least that many bytes)
+        fills the start of ``into`` and returns ``into`` itself.  Ranges past the end of the
+        LUN, a short buffer and bad numbers raise ConfigurationError before anything is sent.
+        Transfers larger than the target's maximum (or than :data:`PIECE_BYTES`) go out as
+        several READs kept in flight together; ``progress(done_bytes, total_bytes)`` is
+        called as each one completes.
+        """
+        lba, blocks, block = await ScsiCommands._geometry(self, lba, blocks, lun)
+        size = blocks * block
         flags = (_DPO if dpo else 0) | (_FUA if fua else 0)
-        cdb = _READ16.pack(0x88, flags, lba, blocks, 0, 0)
-        result = await self.execute(cdb, data_in=into if into is not None else size, lun=lun)
-        return result.data
+        if into is not None:
+            view = _writable(into, "into")
+            if view.nbytes < size:
+                raise ConfigurationError(
+                    f"into holds {view.nbytes} bytes; {blocks} blocks of {block} need {size}"
+                )
+            await ScsiCommands._transfer(
+                self, 0x88, flags, lba, blocks, block, view[:size], lun, progress
+            )
+            return into
+        # The data lands in a BytesIO's own buffer, which getvalue() then hands out as the
+        # bytes object without a copy (CPython does so once no view of it is left).
+        stream = io.BytesIO()
+        if size:
+            stream.seek(size - 1)
+            stream.write(b"\0")
+        with stream.getbuffer() as view:
+            await ScsiCommands._transfer(self, 0x88, flags, lba, blocks, block, view, lun, progress)
+        return stream.getvalue()
 
     async def write(
         self: _Session,
@@ -232,16 +478,26 @@ class ScsiCommands:
         *,
         dpo: bool = False,
         fua: bool = False,
+        progress: Progress | None = None,
         lun: int | None = None,
     ) -> None:
-        """WRITE(16) of ``data`` (a whole number of blocks) at ``lba``."""
+        """WRITE(16) of ``data`` (a whole number of blocks) at ``lba``.
+
+        Returns once the target answered GOOD for every block.  Like :meth:`read`, large
+        writes are split into WRITEs kept in flight together, with ``progress`` called.
+        """
+        try:
+            view = memoryview(data).cast("B")
+        except (TypeError, ValueError) as exc:
+            msg = f"data must be a contiguous bytes-like object: {exc}"
+            raise ConfigurationError(msg) from None
         block = await self.block_size(lun=lun)
-        blocks, rest = divmod(len(data), block)
+        blocks, rest = divmod(view.nbytes, block)
         if rest:
-            raise ConfigurationError(f"write of {len(data)} bytes is not a multiple of {block}")
+            raise ConfigurationError(f"write of {view.nbytes} bytes is not a multiple of {block}")
+        lba, blocks, block = await ScsiCommands._geometry(self, lba, blocks, lun)
         flags = (_DPO if dpo else 0) | (_FUA if fua else 0)
-        cdb = _READ16.pack(0x8A, flags, lba, blocks, 0, 0)
-        await self.execute(cdb, data_out=data, lun=lun)
+        await ScsiCommands._transfer(self, 0x8A, flags, lba, blocks, block, view, lun, progress)
 
     async def verify(
         self: _Session,
@@ -252,9 +508,11 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """VERIFY(16): the medium check, or (with ``data``) a byte-by-byte compare."""
-        cdb = cdb_block.Verify16(
-            lba=lba, verification_length=blocks, bytchk=1 if data is not None else 0
-        ).encode()
+        cdb = _encode(
+            lambda: cdb_block.Verify16(
+                lba=lba, verification_length=blocks, bytchk=1 if data is not None else 0
+            )
+        )
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def write_same(
@@ -270,9 +528,11 @@ class ScsiCommands:
         """WRITE SAME(16) of one block (``data``; zeroes if None) over ``blocks`` blocks."""
         if data is None:
             data = bytes(await self.block_size(lun=lun))
-        cdb = cdb_block.WriteSame16(
-            lba=lba, number_of_logical_blocks=blocks, unmap=unmap, anchor=anchor
-        ).encode()
+        cdb = _encode(
+            lambda: cdb_block.WriteSame16(
+                lba=lba, number_of_logical_blocks=blocks, unmap=unmap, anchor=anchor
+            )
+        )
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def compare_and_write(
@@ -292,9 +552,11 @@ class ScsiCommands:
             raise ConfigurationError(
                 "compare and write data must be the same whole number of blocks"
             )
-        cdb = cdb_block.CompareAndWrite(
-            lba=lba, number_of_logical_blocks=len(compare) // block
-        ).encode()
+        cdb = _encode(
+            lambda: cdb_block.CompareAndWrite(
+                lba=lba, number_of_logical_blocks=len(compare) // block
+            )
+        )
         await self.execute(cdb, data_out=bytes(compare) + bytes(write), lun=lun)
 
     async def synchronize_cache(
@@ -306,16 +568,20 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """SYNCHRONIZE CACHE(16); ``blocks`` 0 means to the last LBA."""
-        cdb = cdb_block.SynchronizeCache16(
-            lba=lba, number_of_logical_blocks=blocks, immed=immed
-        ).encode()
+        cdb = _encode(
+            lambda: cdb_block.SynchronizeCache16(
+                lba=lba, number_of_logical_blocks=blocks, immed=immed
+            )
+        )
         await self.execute(cdb, lun=lun)
 
     async def get_lba_status(
         self: _Session, lba: int = 0, *, allocation_length: int = 4096, lun: int | None = None
     ) -> capacity.GetLbaStatusData:
         """GET LBA STATUS: which ranges from ``lba`` on are mapped, deallocated or anchored."""
-        cdb = cdb_block.GetLbaStatus(starting_lba=lba, allocation_length=allocation_length).encode()
+        cdb = _encode(
+            lambda: cdb_block.GetLbaStatus(starting_lba=lba, allocation_length=allocation_length)
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return capacity.parse_get_lba_status(_data(result))
 
@@ -327,8 +593,8 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """UNMAP the (lba, blocks) ranges."""
-        data = params.build_unmap_parameter_list(ranges)
-        cdb = cdb_block.Unmap(parameter_list_length=len(data), anchor=anchor).encode()
+        data = _checked(params.build_unmap_parameter_list, ranges)
+        cdb = _encode(lambda: cdb_block.Unmap(parameter_list_length=len(data), anchor=anchor))
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def report_supported_opcodes(
@@ -339,9 +605,11 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> reports.SupportedOperationCodes:
         """REPORT SUPPORTED OPERATION CODES, every command (with timeouts if ``timeouts``)."""
-        cdb = cdb_spc.ReportSupportedOperationCodes(
-            rctd=timeouts, allocation_length=allocation_length
-        ).encode()
+        cdb = _encode(
+            lambda: cdb_spc.ReportSupportedOperationCodes(
+                rctd=timeouts, allocation_length=allocation_length
+            )
+        )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
         return reports.parse_supported_operation_codes_all(_data(result))
 
@@ -350,9 +618,11 @@ class ScsiCommands:
     async def _pr_in(
         self: _Session, service_action: int, allocation_length: int, lun: int | None
     ) -> bytes:
-        cdb = cdb_spc.PersistentReserveIn(
-            service_action=service_action, allocation_length=allocation_length
-        ).encode()
+        cdb = _encode(
+            lambda: cdb_spc.PersistentReserveIn(
+                service_action=service_action, allocation_length=allocation_length
+            )
+        )
         return _data(await self.execute(cdb, data_in=allocation_length, lun=lun))
 
     async def pr_read_keys(
@@ -401,13 +671,17 @@ class ScsiCommands:
         5 PREEMPT AND ABORT, 6 REGISTER AND IGNORE EXISTING KEY; ``type`` e.g. 1 write
         exclusive, 3 exclusive access, 5/6 registrants only, 7/8 all registrants.
         """
-        data = pr.pr_out_parameter_list(key, service_action_key, aptpl=aptpl, all_tg_pt=all_tg_pt)
-        cdb = cdb_spc.PersistentReserveOut(
-            service_action=service_action,
-            scope=scope,
-            type=type,
-            parameter_list_length=len(data),
-        ).encode()
+        data = _checked(
+            pr.pr_out_parameter_list, key, service_action_key, aptpl=aptpl, all_tg_pt=all_tg_pt
+        )
+        cdb = _encode(
+            lambda: cdb_spc.PersistentReserveOut(
+                service_action=service_action,
+                scope=scope,
+                type=type,
+                parameter_list_length=len(data),
+            )
+        )
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def pr_register(

@@ -197,7 +197,11 @@ class Driver:
         data = self.core.data_to_send()
         transport = self.link.transport if self.link is not None else None
         if data and transport is not None and not transport.is_closing():
-            transport.writelines(data)
+            try:
+                transport.writelines(data)
+            except Exception as exc:  # what the core produced cannot be written: our bug
+                self.core.internal_error(exc)
+                self._after_input(flush=False)
         when = self.core.next_timer()
         if when != self._timer_at:
             if self._timer is not None:

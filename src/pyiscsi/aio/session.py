@@ -8,12 +8,13 @@ import os
 from collections.abc import Awaitable, Generator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 from pyiscsi import errors
 from pyiscsi.aio.commands import ScsiCommands
 from pyiscsi.aio.driver import Driver
 from pyiscsi.config import SessionConfig
+from pyiscsi.options import ConnectOptions
 from pyiscsi.protocol.keys import Negotiated
 from pyiscsi.protocol.login import LoginParameters
 from pyiscsi.protocol.session import AsyncEvent, RecoveryPolicy
@@ -34,6 +35,7 @@ __all__ = ["Command", "ScsiResult", "Session", "connect", "discover"]
 log = logging.getLogger("pyiscsi.session")
 
 _MAX_CDB = 260  # 16 in the BHS + an Extended CDB AHS of up to 244
+_MAX_LUN = 16383  # what encode_lun reaches (flat space addressing)
 # AsyncEvent codes
 _ASYNC_SCSI_EVENT = 0
 _GOOD_STATUSES = (0x00, 0x04)  # GOOD, CONDITION MET
@@ -127,6 +129,8 @@ class Session(ScsiCommands):
         self._driver: Driver | None = None
         self._closed = False
         self._block_sizes: dict[int, int] = {}
+        self._lun_blocks: dict[int, int] = {}  # number of blocks per LUN (aio/commands.py)
+        self._transfer_limits: dict[int, int] = {}  # most blocks per command (aio/commands.py)
 
     def __repr__(self) -> str:
         return (
@@ -254,24 +258,36 @@ class Session(ScsiCommands):
         """
         if self.discovery:
             raise errors.LocalProtocolError("a discovery session cannot run SCSI commands")
+        if not isinstance(cdb, bytes | bytearray | memoryview):
+            raise errors.ConfigurationError(f"cdb must be bytes, not {type(cdb).__name__}")
         if not 1 <= len(cdb) <= _MAX_CDB:
             raise errors.ConfigurationError(f"a CDB is 1 to {_MAX_CDB} bytes, not {len(cdb)}")
-        out = _bytes_view(data_out) if data_out is not None else None
+        out = _byte_view("data_out", data_out) if data_out is not None else None
+        if isinstance(data_in, bool):
+            raise errors.ConfigurationError("data_in must be a length or a buffer, not a bool")
         if isinstance(data_in, int):
-            if data_in < 0:
-                raise errors.ConfigurationError("data_in length must not be negative")
+            if not 0 <= data_in < 2**32:
+                raise errors.ConfigurationError(
+                    f"data_in length must be 0..2**32-1 (EDTL is 32 bits), not {data_in}"
+                )
             view: memoryview | None = memoryview(bytearray(data_in)) if data_in else None
         elif data_in is not None:
-            view = _bytes_view(data_in)
+            view = _byte_view("data_in", data_in)
             if view.readonly:
                 raise errors.ConfigurationError("data_in buffer must be writable")
         else:
             view = None
         if timeout is None:
             timeout = self.config.command_timeout
-        elif timeout <= 0:
-            raise errors.ConfigurationError(f"timeout must be positive, not {timeout!r}")
-        lun_field = self._lun_field if lun is None else int.from_bytes(encode_lun(lun), "big")
+        elif isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise errors.ConfigurationError(f"timeout must be positive seconds, not {timeout!r}")
+        lun_field = self._lun_field if lun is None else _lun_field(lun)
+        try:
+            attribute = TaskAttribute(attribute)
+        except ValueError:
+            raise errors.ConfigurationError(
+                f"attribute must be a TaskAttribute, not {attribute!r}"
+            ) from None
         task = ScsiTask(
             cdb=bytes(cdb),
             lun=lun_field,
@@ -375,7 +391,7 @@ class Session(ScsiCommands):
     ) -> None:
         """Run a task management function; raises TaskManagementError unless it completed."""
         driver = self._usable()
-        lun_field = self._lun_field if lun is None else int.from_bytes(encode_lun(lun), "big")
+        lun_field = self._lun_field if lun is None else _lun_field(lun)
         task = self._core.task_management(
             function, lun_field, command.task if command is not None else None, driver.loop.time()
         )
@@ -413,6 +429,7 @@ class Session(ScsiCommands):
 
     async def ping(self, data: bytes = b"") -> bytes:
         """Send a NOP-Out and return the data the target echoed."""
+        data = bytes(_byte_view("data", data))
         driver = self._usable()
         task = self._core.ping(data, driver.loop.time())
         await driver.track(task)
@@ -420,6 +437,11 @@ class Session(ScsiCommands):
 
     async def text(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """Run a Text exchange and return the target's keys (all PDUs of the answer joined)."""
+        if not all(
+            isinstance(p, tuple) and len(p) == 2 and all(isinstance(x, str) for x in p)
+            for p in pairs
+        ):
+            raise errors.ConfigurationError("pairs must be a list of (key, value) strings")
         driver = self._usable()
         task = self._core.text_request(pairs)
         await driver.track(task)
@@ -455,30 +477,49 @@ class _Connect:
         await self._session.close()
 
 
-def connect(url: str | None = None, **options: Any) -> _Connect:
+def connect(url: str | None = None, **options: Unpack[ConnectOptions]) -> _Connect:
     """Log in to ``iscsi://[user[%password]@]host[:port]/target/lun[?args]``.
 
     ``async with pyiscsi.connect(url) as session:`` or ``session = await pyiscsi.connect(url)``.
-    Keyword options override the URL; see :meth:`SessionConfig.build`.
+    Keyword options (:class:`pyiscsi.ConnectOptions`) override the URL; see
+    :meth:`SessionConfig.build`.
     """
     return _Connect(Session(SessionConfig.build(url, **options)))
 
 
-def open_discovery(url: str | None = None, **options: Any) -> _Connect:
+def open_discovery(url: str | None = None, **options: Unpack[ConnectOptions]) -> _Connect:
     """Log in to a portal in a discovery session (``iscsi://host[:port]``)."""
     return _Connect(Session(SessionConfig.build(url, discovery=True, **options), discovery=True))
 
 
-async def discover(url: str | None = None, **options: Any) -> list[DiscoveredTarget]:
+async def discover(
+    url: str | None = None, **options: Unpack[ConnectOptions]
+) -> list[DiscoveredTarget]:
     """SendTargets=All on a portal: every target it reports, with its portals."""
     async with open_discovery(url, **options) as session:
         return await session.send_targets()
 
 
-def _bytes_view(buffer: bytes | bytearray | memoryview) -> memoryview:
-    """A flat byte view of a buffer (cast only when it is not one already)."""
-    view = memoryview(buffer)
-    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
+def _lun_field(lun: object) -> int:
+    """The LUN field for a ``lun=`` argument, or ConfigurationError."""
+    if isinstance(lun, bool) or not isinstance(lun, int) or not 0 <= lun <= _MAX_LUN:
+        raise errors.ConfigurationError(f"lun must be an integer 0..{_MAX_LUN}, not {lun!r}")
+    return int.from_bytes(encode_lun(lun), "big")
+
+
+def _byte_view(name: str, data: object) -> memoryview:
+    """A flat byte view of a buffer argument, or ConfigurationError naming it."""
+    try:
+        view = memoryview(data)  # type: ignore[arg-type]
+        if view.format != "B" or view.ndim != 1:
+            view = view.cast("B")
+    except (TypeError, ValueError) as exc:
+        raise errors.ConfigurationError(
+            f"{name} must be a contiguous bytes-like object: {exc}"
+        ) from None
+    if view.nbytes >= 2**32:
+        raise errors.ConfigurationError(f"{name} must be under 4 GiB (EDTL is 32 bits)")
+    return view
 
 
 def _describe_sense(sense: bytes) -> str:

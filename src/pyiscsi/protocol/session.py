@@ -1384,6 +1384,10 @@ class Session:
         if self.conn is not None:
             self.conn.close()
 
+    def internal_error(self, exc: Exception) -> None:
+        """The I/O layer hit a bug of ours with what the core gave it: stop the session."""
+        self._internal_error(exc)
+
     def _internal_error(self, exc: Exception) -> None:
         """A bug of ours: stop everything, report it as one, never retry it."""
         log.error("internal error in the iSCSI session, stopping it", exc_info=exc)

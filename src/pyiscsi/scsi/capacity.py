@@ -1,7 +1,9 @@
 """READ CAPACITY (10) and (16) parameter data and GET LBA STATUS parameter data (SBC-4 5.20,
 5.21, 5.8).
 
-Short data parses as far as it goes: unread fields are None and ``truncated`` is set.
+Short data parses as far as it goes and sets ``truncated``.  The RETURNED LOGICAL BLOCK ADDRESS
+and LOGICAL BLOCK LENGTH, which every target sends, are plain ``int`` (0 when cut off); the
+other fields are None when cut off.
 """
 
 from __future__ import annotations
@@ -29,15 +31,15 @@ __all__ = [
 class ReadCapacity10Data:
     """READ CAPACITY (10) parameter data (SBC-4 5.20.2)."""
 
-    returned_logical_block_address: int | None = None
-    logical_block_length: int | None = None
+    returned_logical_block_address: int = 0
+    logical_block_length: int = 0
     truncated: bool = False
 
     @property
-    def total_size(self) -> int | None:
-        """(RETURNED LOGICAL BLOCK ADDRESS + 1) x LOGICAL BLOCK LENGTH, in bytes."""
-        if self.returned_logical_block_address is None or self.logical_block_length is None:
-            return None
+    def total_size(self) -> int:
+        """(RETURNED LOGICAL BLOCK ADDRESS + 1) x LOGICAL BLOCK LENGTH, in bytes (0 if cut off)."""
+        if self.logical_block_length == 0:
+            return 0
         return (self.returned_logical_block_address + 1) * self.logical_block_length
 
 
@@ -45,8 +47,8 @@ def parse_read_capacity10(data: bytes | bytearray | memoryview) -> ReadCapacity1
     """Parse the 8 bytes of READ CAPACITY (10) parameter data."""
     raw = bytes(data)
     return ReadCapacity10Data(
-        returned_logical_block_address=_be(raw, 0, 4),
-        logical_block_length=_be(raw, 4, 4),
+        returned_logical_block_address=_be(raw, 0, 4) or 0,
+        logical_block_length=_be(raw, 4, 4) or 0,
         truncated=len(raw) < 8,
     )
 
@@ -55,8 +57,8 @@ def parse_read_capacity10(data: bytes | bytearray | memoryview) -> ReadCapacity1
 class ReadCapacity16Data:
     """READ CAPACITY (16) parameter data (SBC-4 5.21.2)."""
 
-    returned_logical_block_address: int | None = None
-    logical_block_length: int | None = None
+    returned_logical_block_address: int = 0
+    logical_block_length: int = 0
     rc_basis: int | None = None
     p_type: int | None = None
     prot_en: bool | None = None
@@ -68,10 +70,10 @@ class ReadCapacity16Data:
     truncated: bool = False
 
     @property
-    def total_size(self) -> int | None:
-        """(RETURNED LOGICAL BLOCK ADDRESS + 1) x LOGICAL BLOCK LENGTH, in bytes."""
-        if self.returned_logical_block_address is None or self.logical_block_length is None:
-            return None
+    def total_size(self) -> int:
+        """(RETURNED LOGICAL BLOCK ADDRESS + 1) x LOGICAL BLOCK LENGTH, in bytes (0 if cut off)."""
+        if self.logical_block_length == 0:
+            return 0
         return (self.returned_logical_block_address + 1) * self.logical_block_length
 
 
@@ -92,7 +94,10 @@ _RC16_FIELDS: tuple[FieldSpec, ...] = (
 def parse_read_capacity16(data: bytes | bytearray | memoryview) -> ReadCapacity16Data:
     """Parse READ CAPACITY (16) parameter data (32 bytes; the first 16 carry the fields)."""
     raw = bytes(data)
-    return ReadCapacity16Data(**_unpack(raw, _RC16_FIELDS), truncated=len(raw) < 16)
+    fields = _unpack(raw, _RC16_FIELDS)
+    for name in ("returned_logical_block_address", "logical_block_length"):
+        fields[name] = fields[name] or 0
+    return ReadCapacity16Data(**fields, truncated=len(raw) < 16)
 
 
 class ProvisioningStatus(IntEnum):
