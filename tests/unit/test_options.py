@@ -10,7 +10,8 @@ URL = "iscsi://127.0.0.1/iqn.2024-01.org.example:disk/1"
 # taken by SessionConfig.build by name, besides the tables of config.py
 NAMED = {
     "host", "port", "target", "lun", "env", "user", "password", "target_user",
-    "target_password", "auth", "header_digest", "data_digest",
+    "target_password", "auth", "header_digest", "data_digest", "require_auth",
+    "require_mutual_chap",
 }  # fmt: skip
 
 
