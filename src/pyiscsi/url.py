@@ -11,9 +11,9 @@ Full form (a LUN of a target) and portal form (for discovery)::
   target name and argument values are %XX-decoded (UTF-8).
 * The LUN is decimal, 0 to 16383 (what peripheral and flat space addressing reach).
 * Arguments: ``target_user``, ``target_password`` (mutual CHAP, only together with
-  a user and password), ``header_digest`` and ``data_digest`` (``crc32c`` or
-  ``none``), ``auth`` (``md5``, ``sha1``, ``sha-256`` or ``sha3-256``).  Any other
-  argument is an error.
+  a user and password), ``header_digest`` and ``data_digest`` (``crc32c``,
+  ``none`` or a preference list such as ``crc32c,none``), ``auth`` (``md5``, ``sha1``,
+  ``sha-256`` or ``sha3-256``).  Any other argument is an error.
 * As in libiscsi, the environment variables ``LIBISCSI_CHAP_USERNAME``,
   ``LIBISCSI_CHAP_PASSWORD``, ``LIBISCSI_CHAP_TARGET_USERNAME`` and
   ``LIBISCSI_CHAP_TARGET_PASSWORD`` supply each credential the URL does not give;
@@ -277,10 +277,10 @@ class _Parser:
                 raise self.fail(f"argument {key!r} is given twice")
             value = self.decode(raw, f"argument {key!r}")
             if key in ("header_digest", "data_digest"):
-                digest = _DIGESTS.get(value.lower())
-                if digest is None:
-                    raise self.fail(f"{key} {value!r} is not crc32c or none")
-                value = digest
+                digests = [_DIGESTS.get(item.strip().lower()) for item in value.split(",")]
+                if None in digests or len(set(digests)) != len(digests):
+                    raise self.fail(f"{key} {value!r} is not crc32c or none (or a list of both)")
+                value = ",".join(d for d in digests if d is not None)
             elif key == "auth":
                 if value.lower() not in _AUTH:
                     raise self.fail(f"auth {value!r} is not one of {', '.join(_AUTH)}")

@@ -70,8 +70,9 @@ async def test_64_sessions_32_deep_verified(daemon: Tgtd) -> None:
         )
     )
     for s in sessions:
-        await s.block_size()  # READ CAPACITY(16) once now, not by 32 workers at once
-    at_login = statuses.copy()  # (the TEST UNIT READYs of the logins, READ CAPACITY)
+        await s.block_size()  # READ CAPACITY(16) and the Block Limits page asked now
+        await s.max_transfer_blocks()
+    at_login = statuses.copy()  # (the TEST UNIT READYs of the logins, those two)
     # per worker: commands submitted, and completions counted by command (write 2*seq, read
     # 2*seq+1): each must come back once, in order, so a counter per worker says it all
     submitted: collections.Counter[tuple[int, int]] = collections.Counter()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import struct
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from pyiscsi.errors import ConfigurationError, ProtocolError, SCSIStatusError
@@ -36,6 +36,7 @@ IN_FLIGHT = 8
 Progress = Callable[[int, int], None]
 """``progress(done_bytes, total_bytes)``, called as each piece of a transfer completes."""
 Buffer = TypeVar("Buffer", bound=bytearray | memoryview)
+T = TypeVar("T")
 """A caller's buffer for ``read(into=...)``; ``read`` returns the same object."""
 _DPO = 0x10
 _FUA = 0x08
@@ -48,6 +49,7 @@ class _Session(Protocol):
     _block_sizes: dict[int, int]
     _lun_blocks: dict[int, int]
     _transfer_limits: dict[int, int]
+    _probing: dict[tuple[str, int], asyncio.Future[Any]]
 
     async def execute(
         self,
@@ -96,6 +98,20 @@ def _writable(buffer: object, name: str) -> memoryview:
     return view
 
 
+async def _once(
+    session: _Session, what: str, lun: int, ask: Callable[[], Awaitable[T]]
+) -> T:
+    """Run ``ask`` once for callers that need the same answer at the same time (the first
+    READs of many tasks all want the capacity: one READ CAPACITY goes out)."""
+    key = (what, lun)
+    pending = session._probing.get(key)
+    if pending is None:
+        pending = asyncio.ensure_future(ask())
+        session._probing[key] = pending
+        pending.add_done_callback(lambda _: session._probing.pop(key, None))
+    return await asyncio.shield(pending)
+
+
 class ScsiCommands:
     """Mixed into :class:`pyiscsi.aio.Session`: one coroutine per common SCSI command."""
 
@@ -104,6 +120,7 @@ class ScsiCommands:
     _block_sizes: dict[int, int]
     _lun_blocks: dict[int, int]
     _transfer_limits: dict[int, int]
+    _probing: dict[tuple[str, int], asyncio.Future[Any]]
 
     # ------------------------------------------------------------------ SPC
 
@@ -272,7 +289,7 @@ class ScsiCommands:
         """The logical block length in bytes (READ CAPACITY(16) once, then remembered)."""
         key = self.lun if lun is None else lun
         if key not in self._block_sizes:
-            await ScsiCommands.read_capacity16(self, lun=lun)
+            await _once(self, "capacity", key, lambda: ScsiCommands.read_capacity16(self, lun=lun))
             if key not in self._block_sizes:
                 raise ProtocolError("the target reported no logical block length")
         return self._block_sizes[key]
@@ -281,7 +298,7 @@ class ScsiCommands:
         """The number of logical blocks of the LUN (READ CAPACITY(16) once, then remembered)."""
         key = self.lun if lun is None else lun
         if key not in self._lun_blocks:
-            await ScsiCommands.read_capacity16(self, lun=lun)
+            await _once(self, "capacity", key, lambda: ScsiCommands.read_capacity16(self, lun=lun))
             if key not in self._lun_blocks:
                 raise ProtocolError("the target reported no logical block length")
         return self._lun_blocks[key]
@@ -302,7 +319,9 @@ class ScsiCommands:
         if limit is None:
             limit = _MAX_TRANSFER
             try:
-                page = await ScsiCommands.block_limits(self, lun=lun)
+                page = await _once(
+                    self, "limits", key, lambda: ScsiCommands.block_limits(self, lun=lun)
+                )
             except ConfigurationError:
                 raise
             except (SCSIStatusError, ProtocolError, AssertionError, ValueError):

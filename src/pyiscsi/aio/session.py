@@ -129,6 +129,7 @@ class Session(ScsiCommands):
         self._driver: Driver | None = None
         self._closed = False
         self._block_sizes: dict[int, int] = {}
+        self._probing: dict[tuple[str, int], asyncio.Future[Any]] = {}
         self._lun_blocks: dict[int, int] = {}  # number of blocks per LUN (aio/commands.py)
         self._transfer_limits: dict[int, int] = {}  # most blocks per command (aio/commands.py)
 

@@ -1318,6 +1318,13 @@ class Session:
         return wait
 
     def _start_recovery(self, error: errors.ISCSIError, now: float) -> None:
+        if self.policy.max_reconnects == 0:
+            failure = errors.ISCSIConnectionError(
+                f"connection to {self.portal} lost (max_reconnects is 0): {error}"
+            )
+            self._fail_all(failure)
+            self._set_closed(failure)
+            return
         wait = self._take_time2wait(now)
         self.state = State.RECOVERY
         self.conn = None

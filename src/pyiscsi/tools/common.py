@@ -1,14 +1,19 @@
-"""What the command-line tools share: option parsing, debug level and logging, error exits.
+"""What the command-line tools share: one entry point, option parsing, logging, output, errors.
+
+Every tool is a :class:`Tool`: its name, a function adding its options, and an async body
+``body(args, out) -> int | None``. :func:`main` parses the command line, sets up logging, runs
+the body on an event loop and turns every expected failure into one line on stderr.
 
 URLs are parsed by :mod:`pyiscsi.url`, which also takes CHAP credentials from the environment
-(``LIBISCSI_CHAP_*``) as libiscsi does; ``LIBISCSI_DEBUG`` sets the debug level here.
+(``LIBISCSI_CHAP_*``) as libiscsi does; ``LIBISCSI_DEBUG`` sets the debug level here (a value
+that is not a number is ignored, as libiscsi does).
 
-The tools follow libiscsi's utilities (``iscsi-ls``, ``iscsi-inq``, ``iscsi-readcapacity16``):
-same options, same output on stdout. Where they differ on purpose: every failure is one line on
-stderr (``<prog>: <what went wrong>``) and a non-zero exit status, never a traceback.
+The tools follow libiscsi's utilities: same options, same output on stdout. Where they differ on
+purpose: every failure is one line on stderr (``<prog>: <what went wrong>``) and a non-zero exit
+status, never a traceback; ``--json`` prints one JSON document instead of the text.
 
 Exit statuses: 0 success, 2 bad command line, 10 any other failure (libiscsi's tools use 10),
-130 interrupted.
+130 interrupted. A closed stdout (``| head -1``) ends the tool quietly with status 0.
 """
 
 from __future__ import annotations
@@ -16,21 +21,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import inspect
+import json
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from dataclasses import dataclass
 from typing import Any, NoReturn, TextIO
 
+import pyiscsi
 from pyiscsi import Session
 from pyiscsi.errors import (
+    CheckConditionError,
     ISCSIConnectionError,
     ISCSIError,
     ISCSITimeoutError,
     LoginError,
+    LUNNotFoundError,
+    NegotiationError,
     SCSIStatusError,
 )
+from pyiscsi.scsi import cdb
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -51,12 +72,21 @@ iSCSI {what}URL format : {syntax}
   "ipv4-address"   10.1.1.27
   "ipv6-address"   [fce0::1]
 
-URL arguments (?arg&arg): auth=md5|sha1|sha-256|sha3-256, header_digest=crc32c|none,
-data_digest=crc32c|none, target_user=<name>&target_password=<secret> (mutual CHAP).
+URL arguments (?arg&arg): auth=md5|sha1|sha-256|sha3-256, header_digest=crc32c|none|crc32c,none,
+data_digest=crc32c|none|crc32c,none, target_user=<name>&target_password=<secret> (mutual CHAP).
 
 Environment: LIBISCSI_CHAP_USERNAME, LIBISCSI_CHAP_PASSWORD (CHAP, when the URL names no user),
 LIBISCSI_CHAP_TARGET_USERNAME, LIBISCSI_CHAP_TARGET_PASSWORD (mutual CHAP), LIBISCSI_DEBUG (level).
 """
+
+ILLEGAL_REQUEST = 0x5
+UNIT_ATTENTION = 0x6
+DATA_PROTECT = 0x7
+LUN_NOT_SUPPORTED_ASC = 0x25
+WRITE_PROTECTED_ASC = 0x27
+PERIPHERAL_QUALIFIER_NOT_SUPPORTED = 3
+MAX_UNIT_ATTENTIONS = 16
+RESERVATION_CONFLICT = 0x18
 
 _log_handler: logging.Handler | None = None
 
@@ -99,8 +129,20 @@ def default_initiator_name(tool: str) -> str:
     return f"{INITIATOR_NAME_PREFIX}:{tool}"
 
 
-def make_parser(prog: str, description: str, *, portal_url: bool = False) -> ToolArgumentParser:
-    """A parser with the options every tool has: ``-i``, ``-d``, ``-h``/``-?``/``--help``.
+def make_parser(
+    prog: str,
+    description: str,
+    *,
+    portal_url: bool = False,
+    json_output: bool = False,
+    reconnect_options: bool = False,
+    short_x: bool = True,
+    short_d: bool = True,
+) -> ToolArgumentParser:
+    """A parser with the options every tool has: ``-i``, ``-d``, ``-h``/``-?``/``--help``;
+    with ``json_output`` also ``--json``, with ``reconnect_options`` ``-x/--max-reconnects``
+    (``--max-reconnects`` only, unless ``short_x``) and ``--timeout``. Without ``short_d``
+    the debug level is ``--debug`` only (iscsi-dd's ``-d`` is ``--dst``).
 
     The caller adds its own options and the positional ``url``.
     """
@@ -125,13 +167,34 @@ def make_parser(prog: str, description: str, *, portal_url: bool = False) -> Too
         help="initiator name to use (default: %(default)s)",
     )
     parser.add_argument(
-        "-d",
-        "--debug",
+        *(["-d", "--debug"] if short_d else ["--debug"]),
         metavar="N",
         type=debug_level_argument,
         default=None,
         help="debug level: 1 logs login negotiation, 2 also PDUs (a bare -d means 1)",
     )
+    if json_output:
+        parser.add_argument(
+            "--json", action="store_true", help="print one JSON document instead of text"
+        )
+    if reconnect_options:
+        names = ["-x", "--max-reconnects"] if short_x else ["--max-reconnects"]
+        parser.add_argument(
+            *names,
+            dest="max_reconnects",
+            metavar="N",
+            type=count_argument,
+            default=None,
+            help="reconnect at most N times after a lost connection (0: never; default: retry "
+            "until --timeout)",
+        )
+        parser.add_argument(
+            "--timeout",
+            metavar="SECONDS",
+            type=seconds_argument,
+            default=None,
+            help="give up on a lost connection (and on a login) after this long (default 60)",
+        )
     return parser
 
 
@@ -159,6 +222,36 @@ def byte_argument(text: str) -> int:
     return value
 
 
+def count_argument(text: str) -> int:
+    """Parse a non-negative integer (decimal or 0x hex)."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, not {value}")
+    return value
+
+
+def positive_argument(text: str) -> int:
+    """Parse a positive integer (decimal or 0x hex)."""
+    value = count_argument(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a number > 0, not 0")
+    return value
+
+
+def seconds_argument(text: str) -> float:
+    """Parse a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, not {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected seconds > 0, not {text}")
+    return value
+
+
 def _is_int(text: str) -> bool:
     try:
         int(text, 0)
@@ -167,15 +260,20 @@ def _is_int(text: str) -> bool:
     return True
 
 
-def normalize_argv(argv: Sequence[str]) -> list[str]:
+def normalize_argv(argv: Sequence[str], *, short_d: bool = True) -> list[str]:
     """Let ``-d``/``--debug`` stand alone, as in libiscsi 1.19: a bare one means level 1.
 
-    ``-d 2``, ``-d2``, ``--debug 2`` and ``--debug=2`` keep their level.
+    ``-d 2``, ``-d2``, ``--debug 2`` and ``--debug=2`` keep their level. Without ``short_d``
+    only ``--debug`` is the debug option.
     """
     out: list[str] = []
     args = list(argv)
+    names = ("-d", "--debug") if short_d else ("--debug",)
     for index, arg in enumerate(args):
-        if arg in ("-d", "--debug"):
+        if arg == "--":
+            out += args[index:]
+            break
+        if arg in names:
             following = args[index + 1] if index + 1 < len(args) else None
             if following is None or not _is_int(following):
                 out.append("--debug=1")
@@ -184,50 +282,87 @@ def normalize_argv(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+def parse_args(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None, *, short_d: bool = True
+) -> argparse.Namespace:
     """Parse ``argv`` (default ``sys.argv[1:]``) after :func:`normalize_argv`."""
-    return parser.parse_args(normalize_argv(sys.argv[1:] if argv is None else argv))
+    args = sys.argv[1:] if argv is None else argv
+    return parser.parse_args(normalize_argv(args, short_d=short_d))
 
 
 def debug_level(option: int | None, environ: Mapping[str, str] | None = None) -> int:
-    """The debug level: ``-d`` if given, else ``LIBISCSI_DEBUG``, else 0."""
+    """The debug level: ``-d`` if given, else ``LIBISCSI_DEBUG`` if it is a number, else 0."""
     if option is not None:
         return option
     env = os.environ if environ is None else environ
     text = env.get("LIBISCSI_DEBUG", "").strip()
-    if not text:
-        return 0
     try:
         return max(0, int(text, 0))
     except ValueError:
-        raise ValueError(f"LIBISCSI_DEBUG must be an integer, not {text!r}") from None
+        return 0  # libiscsi (atoi) takes a non-number as 0
 
 
-def setup_logging(level: int, stream: TextIO | None = None) -> None:
+_RECONNECT_LINES = ("reconnect attempt", "reconnecting to")
+
+
+class _ReconnectFilter(logging.Filter):
+    """At debug level 0, let through the session's lines about a lost connection only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        return record.name == "pyiscsi.session" and str(record.msg).startswith(_RECONNECT_LINES)
+
+
+def setup_logging(level: int, stream: TextIO | None = None, *, prog: str | None = None) -> None:
     """Send pyiscsi's log to ``stream`` (stderr): level 1 the login negotiation
     (logger ``pyiscsi.login``, each key offered and agreed) and session events, level 2 also
     PDU traces (``pyiscsi.pdu``, ``pyiscsi.connection``), level 3 everything.
 
-    Warnings are always shown. Calling it again replaces the earlier setup.
+    Warnings (a lost connection, a reconnect) and failed reconnect attempts are always shown,
+    prefixed with ``prog`` when given. Calling it again replaces the earlier setup.
     """
     global _log_handler
     root = logging.getLogger("pyiscsi")
     if _log_handler is not None:
         root.removeHandler(_log_handler)
     handler = logging.StreamHandler(sys.stderr if stream is None else stream)
-    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    prefix = f"{prog}: " if prog else ""
+    handler.setFormatter(logging.Formatter(prefix + "%(name)s: %(message)s"))
+    if level == 0:
+        handler.addFilter(_ReconnectFilter())
     root.addHandler(handler)
     root.propagate = False
     _log_handler = handler
     root.setLevel(logging.DEBUG if level >= 3 else logging.WARNING)
     levels = {
         "pyiscsi.login": logging.DEBUG if level >= 1 else logging.NOTSET,
-        "pyiscsi.session": logging.INFO if level >= 1 else logging.NOTSET,
+        "pyiscsi.session": logging.INFO,
         "pyiscsi.pdu": logging.DEBUG if level >= 2 else logging.NOTSET,
         "pyiscsi.connection": logging.DEBUG if level >= 2 else logging.NOTSET,
     }
     for name, value in levels.items():
         logging.getLogger(name).setLevel(value)
+
+
+_TOOL_LOGGERS = ("pyiscsi", "pyiscsi.login", "pyiscsi.session", "pyiscsi.pdu", "pyiscsi.connection")
+
+
+@contextlib.contextmanager
+def restored_logging() -> Iterator[None]:
+    """Undo :func:`setup_logging` on leaving (a tool run inside another program, or a test)."""
+    global _log_handler
+    loggers = [logging.getLogger(name) for name in _TOOL_LOGGERS]
+    saved = [(lg, list(lg.handlers), lg.level, lg.propagate) for lg in loggers]
+    handler = _log_handler
+    try:
+        yield
+    finally:
+        for lg, handlers, level, propagate in saved:
+            lg.handlers[:] = handlers
+            lg.setLevel(level)
+            lg.propagate = propagate
+        _log_handler = handler
 
 
 def format_host_port(host: str, port: int) -> str:
@@ -244,33 +379,65 @@ def _describe(exc: BaseException) -> str:
 
 def error_line(exc: BaseException) -> str:
     """The one line (without the program name) that reports ``exc``."""
+    if isinstance(exc, NegotiationError) and "digest" in str(exc).lower():
+        key = "data_digest" if "DataDigest" in str(exc) else "header_digest"
+        return (
+            f"login failed: {_describe(exc)} (the target refuses the digest asked for; "
+            f"to allow none, ask for {key}=crc32c,none in the URL)"
+        )
     if isinstance(exc, LoginError):
         return f"login failed: {_describe(exc)}"
     if isinstance(exc, ISCSITimeoutError):
         return f"timed out: {_describe(exc)}"
     if isinstance(exc, ISCSIConnectionError):
         return f"connection failed: {_describe(exc)}"
+    if isinstance(exc, CheckConditionError) and _is_write_protected(exc):
+        return f"the LUN is write protected: {_describe(exc)}"
     if isinstance(exc, OSError) and not isinstance(exc, ISCSIError):
-        return f"connection failed: {exc.strerror or _describe(exc)}"
+        what = exc.strerror or _describe(exc)
+        return f"{exc.filename}: {what}" if exc.filename else f"connection failed: {what}"
     return _describe(exc)
+
+
+def _is_write_protected(exc: CheckConditionError) -> bool:
+    sense = exc.sense
+    return sense is not None and sense.key == DATA_PROTECT and sense.asc == WRITE_PROTECTED_ASC
 
 
 MainType = Callable[[], "int | Awaitable[int]"] | Coroutine[Any, Any, int]
 
 
-def run(main: MainType, *, prog: str, stderr: TextIO | None = None) -> int:
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def run(
+    main: MainType,
+    *,
+    prog: str,
+    stderr: TextIO | None = None,
+    interrupt_note: Callable[[], str | None] | None = None,
+) -> int:
     """Run a tool's body and turn every expected failure into one line on stderr.
 
     ``main`` is a coroutine, or a callable returning an int or a coroutine (which is run with
     ``asyncio.run``). Returns the exit status: the body's own, or 2 for :class:`UsageError`,
-    10 for ToolError/ISCSIError/ValueError/OSError (and, silently, a closed stdout), 130 for
-    KeyboardInterrupt.
+    10 for ToolError/ISCSIError/ValueError/OSError, 0 for a closed stdout (a reader such as
+    ``head`` that has read enough), 130 for KeyboardInterrupt (whose line is
+    ``interrupt_note()`` if that says something, else ``interrupted``).
     """
     err = sys.stderr if stderr is None else stderr
     try:
         result: Any = main if inspect.iscoroutine(main) else main()  # type: ignore[operator]
         if inspect.isawaitable(result):
             result = asyncio.run(_await(result))
+        if result is None:
+            result = EXIT_OK
+        with contextlib.suppress(ValueError):
+            sys.stdout.flush()
         return int(result)
     except SystemExit as exc:  # --help
         code = exc.code
@@ -278,13 +445,12 @@ def run(main: MainType, *, prog: str, stderr: TextIO | None = None) -> int:
     except UsageError as exc:
         print(f"{prog}: {_describe(exc)} (try {prog} --help)", file=err)
         return EXIT_USAGE
-    except BrokenPipeError:  # stdout closed early (| head): stop quietly
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_FAILURE
+    except BrokenPipeError:  # stdout closed early (| head): stop quietly, not a failure
+        _silence_stdout()
+        return EXIT_OK
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=err)
+        note = interrupt_note() if interrupt_note is not None else None
+        print(f"{prog}: {note or 'interrupted'}", file=err)
         return EXIT_INTERRUPTED
     except ToolError as exc:
         print(f"{prog}: {_describe(exc)}", file=err)
@@ -298,6 +464,198 @@ async def _await(awaitable: Awaitable[int]) -> int:
     return await awaitable
 
 
+# ---------------------------------------------------------------------------- output
+
+
+class Output:
+    """Where a tool's results go: text lines on stdout, or (``--json``) one JSON document.
+
+    ``line()``/``lines()`` print at once in text mode and are dropped in JSON mode;
+    ``data`` collects the JSON fields, printed by :meth:`finish` in JSON mode.
+    """
+
+    def __init__(self, *, json_mode: bool = False, stream: TextIO | None = None) -> None:
+        self.json = json_mode
+        self.stream = sys.stdout if stream is None else stream
+        self.data: dict[str, Any] = {}
+        self.interrupt_note: str | None = None  # what Ctrl-C reports, if not "interrupted"
+
+    def line(self, text: str) -> None:
+        """Print one line of text (text mode only)."""
+        if not self.json:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def lines(self, texts: Sequence[str]) -> None:
+        """Print lines of text (text mode only)."""
+        for text in texts:
+            self.line(text)
+
+    def finish(self) -> None:
+        """In JSON mode print ``data`` as one JSON document."""
+        if self.json:
+            json.dump(self.data, self.stream, indent=2, sort_keys=False, default=_json_default)
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _json_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: v for k, v in dataclasses.asdict(value).items() if not k.startswith("_")}
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with dataclasses, bytes and tuples turned into JSON types."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    """One command-line tool: ``add_options(parser)`` and ``body(args, out)``."""
+
+    prog: str
+    description: str
+    add_options: Callable[[ToolArgumentParser], None]
+    body: Callable[[argparse.Namespace, Output], Awaitable[int | None]]
+    portal_url: bool = False
+    json_output: bool = True
+    reconnect_options: bool = True
+    short_x: bool = True
+    debug_short: bool = True
+
+    def parser(self) -> ToolArgumentParser:
+        """The tool's full command line."""
+        parser = make_parser(
+            self.prog,
+            self.description,
+            portal_url=self.portal_url,
+            json_output=self.json_output,
+            reconnect_options=self.reconnect_options,
+            short_x=self.short_x,
+            short_d=self.debug_short,
+        )
+        self.add_options(parser)
+        return parser
+
+    def parse(self, argv: Sequence[str] | None) -> argparse.Namespace:
+        """Parse ``argv`` (default: the command line)."""
+        return parse_args(self.parser(), argv, short_d=self.debug_short)
+
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        """Run the tool with ``argv`` (default: the command line); returns the exit status."""
+
+        outputs: list[Output] = []
+
+        def _main() -> int:
+            args = self.parse(argv)
+            setup_logging(debug_level(args.debug), prog=self.prog)
+            warn_password_on_command_line(self.prog, args)
+            out = Output(json_mode=bool(getattr(args, "json", False)))
+            outputs.append(out)
+            return asyncio.run(self._body(args, out))
+
+        def note() -> str | None:
+            return outputs[0].interrupt_note if outputs else None
+
+        with restored_logging():
+            return run(_main, prog=self.prog, interrupt_note=note)
+
+    async def _body(self, args: argparse.Namespace, out: Output) -> int:
+        status = await self.body(args, out)
+        out.finish()
+        return EXIT_OK if status is None else status
+
+
+# ---------------------------------------------------------------------------- sessions
+
+
+KEEPALIVE_INTERVAL = 5.0  # seconds without a PDU from the target before a NOP-Out
+KEEPALIVE_TIMEOUT = 10.0  # seconds the NOP-Out's answer may take
+
+
+def session_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Keyword options of :func:`pyiscsi.connect` from the common options (``-i``, ``-x``,
+    ``--timeout``).
+
+    ``-x 0`` turns reconnection off; a larger ``-x`` is the session's ``max_reconnects``
+    (where the installed pyiscsi has it).
+    """
+    options: dict[str, Any] = {
+        "initiator_name": args.initiator_name,
+        # a keepalive finds a dead target in seconds (NOP-Out after idle, answer due)
+        "nop_interval": KEEPALIVE_INTERVAL,
+        "nop_timeout": KEEPALIVE_TIMEOUT,
+    }
+    timeout = getattr(args, "timeout", None)
+    if timeout is not None:
+        options["reconnect_timeout"] = timeout
+        options["login_timeout"] = timeout
+    max_reconnects = getattr(args, "max_reconnects", None)
+    if max_reconnects is not None:
+        options["max_reconnects"] = max_reconnects
+    return options
+
+
+def warn_password_on_command_line(prog: str, args: argparse.Namespace) -> None:
+    """A CHAP password in a URL argument is visible to every user in the process list: say
+    so once, and where to put it instead (the secret itself is never printed)."""
+    for value in vars(args).values():
+        if not isinstance(value, str) or not value.startswith("iscsi://"):
+            continue
+        userinfo = value[len("iscsi://") :].split("/", 1)[0].rpartition("@")[0]
+        if "%" in userinfo:
+            print(
+                f"{prog}: warning: a CHAP password on the command line is visible in the "
+                "process list; set LIBISCSI_CHAP_PASSWORD (and LIBISCSI_CHAP_TARGET_PASSWORD) "
+                "instead",
+                file=sys.stderr,
+            )
+            return
+
+
+async def check_lun(session: Session, lun: int | None = None) -> None:
+    """Fail with :class:`ToolError` if standard INQUIRY says the session's LUN has no logical
+    unit behind it (peripheral qualifier 3). The session's own check at connect (TEST UNIT
+    READY: LOGICAL UNIT NOT SUPPORTED) comes first.
+    """
+    number = session.lun if lun is None else lun
+    inquiry = await session.execute(
+        cdb.Inquiry(allocation_length=36).encode(), data_in=36, lun=lun, check=False
+    )
+    data = bytes(inquiry.data)
+    if inquiry.good and data and data[0] >> 5 == PERIPHERAL_QUALIFIER_NOT_SUPPORTED:
+        raise ToolError(_no_lun(number, session.target_name, session.portal))
+
+
+def _no_lun(lun: int, target: str | None, portal: str) -> str:
+    return f"LUN {lun} of {target} at {portal} does not exist"
+
+
+@contextlib.asynccontextmanager
+async def open_lun(
+    args: argparse.Namespace, url: str | None = None, *, check: bool = True, **options: Any
+) -> AsyncIterator[Session]:
+    """Log in to ``url`` (default ``args.url``) with the common options and check the LUN."""
+    opts = session_options(args)
+    opts.update(options)
+    url = args.url if url is None else url
+    try:
+        session = await pyiscsi.connect(url, **opts)
+    except LUNNotFoundError:
+        parsed = pyiscsi.parse_url(url)
+        portal = format_host_port(parsed.host, parsed.port)
+        raise ToolError(_no_lun(parsed.lun or 0, parsed.target, portal)) from None
+    async with session:
+        if check:
+            await check_lun(session)
+        yield session
+
+
 async def execute(
     session: Session, what: str, cdb: bytes, data_in: int, *, lun: int | None = None
 ) -> bytes:
@@ -307,6 +665,13 @@ async def execute(
     except SCSIStatusError as exc:
         raise ToolError(f"{what} failed: {_describe(exc)}") from None
     return bytes(result.data)
+
+
+def scsi_failure(what: str, exc: SCSIStatusError) -> ToolError:
+    """``<what> failed: <status or sense>``, saying plainly when the LUN is write protected."""
+    if isinstance(exc, CheckConditionError) and _is_write_protected(exc):
+        return ToolError(f"{what} failed: the LUN is write protected ({_describe(exc)})")
+    return ToolError(f"{what} failed: {_describe(exc)}")
 
 
 def write_lines(lines: Sequence[str], stream: TextIO | None = None) -> None:

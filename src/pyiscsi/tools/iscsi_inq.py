@@ -10,8 +10,9 @@ hex dump instead of failing; ``-c``/``-e`` take 0x hex as well as decimal (as in
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import sys
+from typing import Any
 
 import pyiscsi
 from pyiscsi.scsi.cdb import Inquiry
@@ -229,24 +230,31 @@ def full_length(data: bytes, *, evpd: bool) -> int:
     return int.from_bytes(data[2:4], "big") + 4 if len(data) >= 4 else len(data)
 
 
-async def inquiry(url: str, initiator_name: str, *, evpd: bool, page_code: int) -> bytes:
-    """Log in to ``url`` and return the INQUIRY data, asking again if 64 bytes were not enough."""
-    async with pyiscsi.connect(url, initiator_name=initiator_name) as session:
-        length = INITIAL_ALLOCATION_LENGTH
-        while True:
-            cdb = Inquiry(evpd=evpd, page_code=page_code, allocation_length=length).encode()
-            data = await common.execute(session, "INQUIRY", cdb, length)
-            wanted = min(full_length(data, evpd=evpd), 0xFFFF)
-            if wanted <= length or len(data) < length:
-                return data
-            length = wanted
+async def inquiry(session: pyiscsi.Session, *, evpd: bool, page_code: int) -> bytes:
+    """The INQUIRY data, asking again if 64 bytes were not enough."""
+    length = INITIAL_ALLOCATION_LENGTH
+    while True:
+        cdb = Inquiry(evpd=evpd, page_code=page_code, allocation_length=length).encode()
+        data = await common.execute(session, "INQUIRY", cdb, length)
+        wanted = min(full_length(data, evpd=evpd), 0xFFFF)
+        if wanted <= length or len(data) < length:
+            return data
+        length = wanted
 
 
-def build_parser() -> common.ToolArgumentParser:
-    """The command line: ``[-e EVPD] [-c PAGECODE] [-i IQN] [-d N] <iscsi-url>``."""
-    parser = common.make_parser(
-        PROG, "Send INQUIRY to an iSCSI LUN and print the standard data or a VPD page."
-    )
+def inquiry_json(data: bytes, *, evpd: bool) -> dict[str, Any]:
+    """The JSON document: the parsed fields, the text lines and the raw bytes in hex."""
+    parsed = parse_vpd(data) if evpd else parse_standard_inquiry(data)
+    return {
+        "evpd": evpd,
+        "fields": common.jsonable(parsed),
+        "lines": format_inquiry_data(data, evpd=evpd),
+        "raw": data.hex(),
+    }
+
+
+def add_options(parser: common.ToolArgumentParser) -> None:
+    """``[-e EVPD] [-c PAGECODE] <iscsi-url>``."""
     parser.add_argument(
         "-e",
         "--evpd",
@@ -264,21 +272,34 @@ def build_parser() -> common.ToolArgumentParser:
         help="VPD page code, decimal or 0x hex (0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2 decoded)",
     )
     parser.add_argument("url", help="iscsi://[user[%%password]@]host[:port]/target-iqn/lun")
-    return parser
 
 
-def _main(argv: list[str] | None) -> int:
-    args = common.parse_args(build_parser(), argv)
-    common.setup_logging(common.debug_level(args.debug))
+async def body(args: argparse.Namespace, out: common.Output) -> int:
+    """Log in, check the LUN exists, INQUIRY, print."""
     evpd = args.evpd != 0
-    data = asyncio.run(inquiry(args.url, args.initiator_name, evpd=evpd, page_code=args.pagecode))
-    common.write_lines(format_inquiry_data(data, evpd=evpd))
+    async with common.open_lun(args) as session:
+        data = await inquiry(session, evpd=evpd, page_code=args.pagecode)
+    out.lines(format_inquiry_data(data, evpd=evpd))
+    out.data.update(inquiry_json(data, evpd=evpd))
     return common.EXIT_OK
+
+
+TOOL = common.Tool(
+    PROG,
+    "Send INQUIRY to an iSCSI LUN and print the standard data or a VPD page.",
+    add_options,
+    body,
+)
+
+
+def build_parser() -> common.ToolArgumentParser:
+    """The command line: ``[-e EVPD] [-c PAGECODE] [-i IQN] [-d N] [--json] <iscsi-url>``."""
+    return TOOL.parser()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run iscsi-inq with ``argv`` (default: the command line); returns the exit status."""
-    return common.run(lambda: _main(argv), prog=PROG)
+    return TOOL.main(argv)
 
 
 if __name__ == "__main__":

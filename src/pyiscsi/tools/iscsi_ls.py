@@ -9,7 +9,7 @@ first two bytes of the LUN field, e.g. 16684 for LUN 300).
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -96,11 +96,12 @@ MAX_UNIT_ATTENTIONS = 16
 READ_CAPACITY10_MAX_LBA = 0xFFFFFFFF
 
 
-def _session_options(portal_url: ISCSIURL, initiator_name: str) -> dict[str, Any]:
+def _session_options(portal_url: ISCSIURL, args: argparse.Namespace) -> dict[str, Any]:
     """Keyword options for :func:`pyiscsi.connect` carrying the portal URL's credentials
-    and arguments (kept out of any string, so no secret is ever formatted).
+    and arguments (kept out of any string, so no secret is ever formatted) and the common
+    options.
     """
-    options: dict[str, Any] = {"initiator_name": initiator_name}
+    options: dict[str, Any] = common.session_options(args)
     for name in (
         "user",
         "password",
@@ -190,7 +191,7 @@ async def report_luns(session: Session) -> list[int]:
 
 
 async def lun_lines(
-    portal_url: ISCSIURL, target: DiscoveredTarget, portal: TargetPortal, initiator_name: str
+    portal_url: ISCSIURL, target: DiscoveredTarget, portal: TargetPortal, args: argparse.Namespace
 ) -> list[str]:
     """Log in to ``target`` through ``portal`` and describe each LUN it reports."""
     async with pyiscsi.connect(
@@ -199,30 +200,66 @@ async def lun_lines(
         port=portal.port,
         target=target.name,
         lun=0,
-        **_session_options(portal_url, initiator_name),
+        **_session_options(portal_url, args),
     ) as session:
         return [await describe_lun(session, lun) for lun in await report_luns(session)]
 
 
-async def list_targets(url: str, initiator_name: str, *, show_luns: bool, urls: bool) -> None:
-    """Discover the targets behind ``url`` and print them (and with ``show_luns`` their LUNs)."""
-    portal_url = pyiscsi.parse_portal_url(url)
-    targets = await pyiscsi.discover(url, initiator_name=initiator_name)
+async def list_targets(args: argparse.Namespace, out: common.Output) -> int:
+    """Discover the targets behind ``args.url`` and print them (and with ``-s`` their LUNs).
+
+    A target whose LUNs cannot be listed (a refused login, say) gets an error line on stderr
+    and the listing goes on; the status is then non-zero.
+    """
+    portal_url = pyiscsi.parse_portal_url(args.url)
+    options = _session_options(portal_url, args)
+    targets = await pyiscsi.discover(args.url, **options)
+    failed = 0
+    entries: list[dict[str, Any]] = []
     for target, portal in listing_order(targets):
-        common.write_lines([format_target_line(target, portal, url=urls and not show_luns)])
-        if not show_luns:
+        out.line(format_target_line(target, portal, url=args.urls and not args.show_luns))
+        entry: dict[str, Any] = {
+            "target": target.name,
+            "portal": portal_text(portal),
+            "host": portal.host,
+            "port": portal.port,
+            "tpgt": portal.tpgt,
+            "url": format_target_line(target, portal, url=True),
+        }
+        entries.append(entry)
+        if not args.show_luns:
             continue
         if portal.host.lower().startswith("fe80:"):
             print(f"{PROG}: skipping link-local address {portal.host}", file=sys.stderr)
             continue
-        common.write_lines(await lun_lines(portal_url, target, portal, initiator_name))
+        try:
+            lines = await lun_lines(portal_url, target, portal, args)
+        except (pyiscsi.ISCSIError, OSError, common.ToolError) as exc:
+            failed += 1
+            reason = str(exc) if isinstance(exc, common.ToolError) else common.error_line(exc)
+            print(f"{PROG}: {target.name} at {portal_text(portal)}: {reason}", file=sys.stderr)
+            entry["error"] = reason
+            continue
+        out.lines(lines)
+        entry["luns"] = [_lun_json(line) for line in lines]
+    out.data["targets"] = entries
+    return common.EXIT_FAILURE if failed else common.EXIT_OK
 
 
-def build_parser() -> common.ToolArgumentParser:
-    """The command line: ``[-s] [-U] [-i IQN] [-d N] <iscsi-portal-url>``."""
-    parser = common.make_parser(
-        PROG, "List the targets an iSCSI portal offers (SendTargets).", portal_url=True
-    )
+def _lun_json(line: str) -> dict[str, Any]:
+    """A ``Lun:`` line as JSON fields."""
+    head, _, rest = line.partition(" Type:")
+    lun = int(head.removeprefix("Lun:").strip())
+    kind, _, _ = rest.partition(" (")
+    doc: dict[str, Any] = {"lun": lun, "type": kind, "line": line}
+    if "(Size:" in line:
+        doc["size"] = line.split("(Size:", 1)[1].split(")", 1)[0]
+    doc["no_medium"] = "(No media loaded)" in line
+    return doc
+
+
+def add_options(parser: common.ToolArgumentParser) -> None:
+    """``[-s] [-U] <iscsi-portal-url>``."""
     parser.add_argument(
         "-s", "--show-luns", action="store_true", help="show the LUNs of each target"
     )
@@ -234,21 +271,25 @@ def build_parser() -> common.ToolArgumentParser:
         help="print targets as iscsi:// URLs (not together with -s)",
     )
     parser.add_argument("url", help="iscsi://[user[%%password]@]host[:port]")
-    return parser
 
 
-def _main(argv: list[str] | None) -> int:
-    args = common.parse_args(build_parser(), argv)
-    common.setup_logging(common.debug_level(args.debug))
-    asyncio.run(
-        list_targets(args.url, args.initiator_name, show_luns=args.show_luns, urls=args.urls)
-    )
-    return common.EXIT_OK
+TOOL = common.Tool(
+    PROG,
+    "List the targets an iSCSI portal offers (SendTargets).",
+    add_options,
+    list_targets,
+    portal_url=True,
+)
+
+
+def build_parser() -> common.ToolArgumentParser:
+    """The command line: ``[-s] [-U] [-i IQN] [-d N] [--json] <iscsi-portal-url>``."""
+    return TOOL.parser()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run iscsi-ls with ``argv`` (default: the command line); returns the exit status."""
-    return common.run(lambda: _main(argv), prog=PROG)
+    return TOOL.main(argv)
 
 
 if __name__ == "__main__":

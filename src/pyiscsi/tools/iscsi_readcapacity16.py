@@ -6,7 +6,7 @@ in bytes.
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import sys
 
 import pyiscsi
@@ -44,39 +44,49 @@ def format_read_capacity16(rc: ReadCapacity16Data, *, size_only: bool = False) -
     ]
 
 
-def build_parser() -> common.ToolArgumentParser:
-    """The command line: ``[-s] [-i IQN] [-d N] <iscsi-url>``."""
-    parser = common.make_parser(
-        PROG, "Send READ CAPACITY (16) to an iSCSI LUN and print the capacity fields."
-    )
+def add_options(parser: common.ToolArgumentParser) -> None:
+    """``[-s] <iscsi-url>``."""
     parser.add_argument("-s", "--size", action="store_true", help="print the size in bytes only")
     parser.add_argument("url", help="iscsi://[user[%%password]@]host[:port]/target-iqn/lun")
-    return parser
 
 
-async def read_capacity16(url: str, initiator_name: str) -> ReadCapacity16Data:
-    """Log in to ``url``, run READ CAPACITY (16) and return the parsed parameter data."""
-    async with pyiscsi.connect(url, initiator_name=initiator_name) as session:
-        data = await common.execute(
-            session,
-            "READ CAPACITY(16)",
-            cdb.ReadCapacity16(allocation_length=READ_CAPACITY16_LENGTH).encode(),
-            READ_CAPACITY16_LENGTH,
-        )
+async def read_capacity16(session: pyiscsi.Session) -> ReadCapacity16Data:
+    """READ CAPACITY (16), parsed."""
+    data = await common.execute(
+        session,
+        "READ CAPACITY(16)",
+        cdb.ReadCapacity16(allocation_length=READ_CAPACITY16_LENGTH).encode(),
+        READ_CAPACITY16_LENGTH,
+    )
     return parse_read_capacity16(data)
 
 
-def _main(argv: list[str] | None) -> int:
-    args = common.parse_args(build_parser(), argv)
-    common.setup_logging(common.debug_level(args.debug))
-    rc = asyncio.run(read_capacity16(args.url, args.initiator_name))
-    common.write_lines(format_read_capacity16(rc, size_only=args.size))
+async def body(args: argparse.Namespace, out: common.Output) -> int:
+    """Log in, check the LUN exists, READ CAPACITY (16), print."""
+    async with common.open_lun(args) as session:
+        rc = await read_capacity16(session)
+    out.lines(format_read_capacity16(rc, size_only=args.size))
+    out.data.update(common.jsonable(rc))
+    out.data["total_size"] = total_size(rc)
     return common.EXIT_OK
+
+
+TOOL = common.Tool(
+    PROG,
+    "Send READ CAPACITY (16) to an iSCSI LUN and print the capacity fields.",
+    add_options,
+    body,
+)
+
+
+def build_parser() -> common.ToolArgumentParser:
+    """The command line: ``[-s] [-i IQN] [-d N] [--json] <iscsi-url>``."""
+    return TOOL.parser()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run iscsi-readcapacity16 with ``argv`` (default: the command line); return the status."""
-    return common.run(lambda: _main(argv), prog=PROG)
+    return TOOL.main(argv)
 
 
 if __name__ == "__main__":

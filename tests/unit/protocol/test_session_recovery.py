@@ -1652,3 +1652,18 @@ def test_an_escalation_reset_leaves_queued_commands_alone() -> None:
     target.complete_held()
     link.pump(7.0)
     assert queued.done and queued.error is None
+
+
+def test_max_reconnects_zero_makes_no_attempt() -> None:
+    link = start(max_reconnects=0)
+    session = link.session
+    pending = read(0, 1)
+    link.target.config.hold_commands = True
+    session.submit_scsi(pending, now=1.0)
+    link.pump(1.0)
+    new = link.lose(2.0)
+    assert state_of(session) is State.CLOSED
+    assert not any(isinstance(e, OpenConnection) for e in new)
+    assert isinstance(pending.error, errors.ISCSIConnectionError)
+    assert "max_reconnects is 0" in str(pending.error)
+    assert session.next_timer() is None
