@@ -7,7 +7,7 @@ RUFF   := $(VENV)/bin/ruff
 MYPY   := $(VENV)/bin/mypy
 PYTEST := $(PY) -m pytest
 # The tgtd harness and the demo are typechecked too (tests/ holds the tgt module).
-HARNESS := tests/tgt.py tests/faultproxy.py scripts/demo.py
+HARNESS := tests/tgt.py tests/faultproxy.py scripts/demo.py scripts/fuzz_core.py
 
 .PHONY: all deps pydeps demo test lint typecheck unit integration bench dist docs clean
 

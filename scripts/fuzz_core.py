@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import logging
 import random
+import re
 import signal
 import sys
 import time
@@ -65,8 +66,11 @@ INITIATOR = "iqn.2026-11.org.example:fuzz"
 TARGET = "iqn.2026-11.org.example:disk"
 USER, SECRET = "fuzz-user", "fuzz-secret-123"
 BLOCK = 512
-#: Most bytes the core may send back for one input (a reply storm is a finding).
+#: Most bytes the core may send back for one input (a reply storm is a finding) ...
 OUTPUT_LIMIT = 32 << 20
+#: ... and at most this plus twice the bytes received plus the write data once per connection
+#: (with the Data-Out headers): at ErrorRecoveryLevel 0 no data is sent twice on one connection.
+OUTPUT_BASE = 64 << 10
 #: CPU seconds for one input above which it is reported as slow (inputs take 1-20 ms).
 SLOW_SECONDS = 0.25
 #: Memory one input may add to the process's peak (max RSS; traced peak with --memory).
@@ -123,28 +127,38 @@ def _check_error(error: object, where: str) -> None:
         raise PropertyViolation(f"{where}: foreign exception wrapped by the core: {error}")
 
 
-def drive(core_factory: CoreFactory, steps: Sequence[Step]) -> Outcome:
+def drive(core_factory: CoreFactory, steps: Sequence[Step], output_budget: bool = True) -> Outcome:
     """Replay ``steps`` against a fresh core; raise on a broken property.
 
     The one adapter between the fuzzer and the core: bytes go to ``receive_data``, calls to
     the core's API (only when its state allows them: a caller never logs in twice or sends a
     command before the login completed).  Any exception the core raises from
     ``receive_data`` propagates (it is a finding); :class:`PropertyViolation` is raised for a
-    ``ConnectionFailed``/``TaskDone`` error that is not a :class:`pyiscsi.ISCSIError`.
+    ``ConnectionFailed``/``TaskDone`` error that is not a :class:`pyiscsi.ISCSIError`, and
+    for output past :data:`OUTPUT_LIMIT` or (with ``output_budget``) past the budget of
+    what was received and written.
     """
     core = core_factory()
     outcome = Outcome()
     scsi: list[ScsiTask] = []
     now = 0.0
+    received = 0
+    connections = 1  # each new connection may carry the unfinished writes again
     for step in steps:
         now += 0.5
         if isinstance(step, Call):
             _call(core, step, scsi, now)
         else:
             core.receive_data(step, now)
+            received += len(step)
         outcome.output += sum(len(b) for b in core.data_to_send())
-        if outcome.output > OUTPUT_LIMIT:
-            raise PropertyViolation(f"the core sent {outcome.output} bytes back")
+        written = sum(len(t.data_out) for t in scsi if t.data_out is not None)
+        budget = OUTPUT_BASE + 2 * received + (written + written // 8) * connections
+        if outcome.output > (min(OUTPUT_LIMIT, budget) if output_budget else OUTPUT_LIMIT):
+            raise PropertyViolation(
+                f"the core sent {outcome.output} bytes back for {received} bytes received "
+                f"and {written} bytes of write data"
+            )
         for event in core.events():
             if isinstance(event, ConnectionFailed):
                 _check_error(event.error, "ConnectionFailed")
@@ -161,6 +175,7 @@ def drive(core_factory: CoreFactory, steps: Sequence[Step]) -> Outcome:
                         _check_error(exc, "parse_send_targets")
                         outcome.errors.append(type(exc).__name__)
             elif isinstance(event, OpenConnection):
+                connections += 1
                 core.connection_made(now)  # a redirect or a retried login: the same stream
             elif not isinstance(event, AsyncEvent | Reconnected):
                 raise PropertyViolation(f"unknown event {event!r}")
@@ -614,8 +629,9 @@ def mutate(rng: random.Random, scenario: Scenario) -> list[Step]:
             steps = [*steps[:i], pdu[:cut]]
             pdu_index = [j for j in pdu_index if j < i]
             continue
-        elif kind == 7:  # duplicate
-            steps.insert(i + 1, pdu)
+        elif kind == 7:  # duplicate, now and then many times (at most 2 MiB in all)
+            times = 1 if rng.random() < 0.85 else rng.choice((100, 1000, 5000))
+            steps[i + 1 : i + 1] = [pdu] * min(times, max(1, (2 << 20) // len(pdu)))
         elif kind == 8:  # drop
             steps[i] = b""
         elif kind == 9:  # move a PDU later
@@ -739,16 +755,21 @@ def inputs(
         yield index, scenario, mutate(rng, scenario)
 
 
-def run_one(scenario: Scenario, steps: list[Step]) -> str:
+def run_one(scenario: Scenario, steps: list[Step], output_budget: bool = True) -> str:
     """Drive one input; return how it ended, or raise what it broke."""
-    outcome = drive(scenario.factory, steps)
+    outcome = drive(scenario.factory, steps, output_budget)
     return outcome.failed or ("task-errors" if outcome.errors else "normal")
 
 
 def run(
-    seed: int, count: int, memory: bool = False, progress: Callable[[Stats], None] | None = None
+    seed: int,
+    count: int,
+    memory: bool = False,
+    progress: Callable[[Stats], None] | None = None,
+    output_budget: bool = True,
 ) -> Stats:
     """Run ``count`` inputs from ``seed``; every finding is recorded, none stops the run."""
+    _logging(False)
     all_scenarios = scenarios()
     stats = Stats()
     use_alarm = hasattr(signal, "SIGALRM")
@@ -764,7 +785,7 @@ def run(
             signal.alarm(HANG_SECONDS)
         _logging(index % 16 == 0)
         try:
-            ended = run_one(scenario, steps)
+            ended = run_one(scenario, steps, output_budget)
         except _Hang:
             ended = "finding"
             stats.findings.append(Finding(seed, index, scenario.name, "hang"))
@@ -819,7 +840,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--memory", action="store_true", help="trace memory (slower)")
     parser.add_argument("--show", type=int, default=20, help="findings to print")
     parser.add_argument("--replay", metavar="SEED:INDEX", help="run one input and show it")
+    parser.add_argument(
+        "--no-output-budget",
+        action="store_true",
+        help="check output against the absolute limit only (not received x2 + writes)",
+    )
     args = parser.parse_args(argv)
+    _logging(False)
     if args.replay:
         seed_text, _, index_text = args.replay.partition(":")
         steps = replay(int(seed_text), int(index_text))
@@ -828,7 +855,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         all_scenarios = {s.name: s for s in scenarios()}
         rng = random.Random(f"{seed_text}:{index_text}")
         scenario = list(all_scenarios.values())[rng.randrange(len(all_scenarios))]
-        print(run_one(scenario, steps))
+        try:
+            print("ended:", run_one(scenario, steps, not args.no_output_budget))
+        except Exception as exc:  # the finding, shown as it would be in a run
+            print(f"finding: {type(exc).__name__}: {exc}")
+            return 1
         return 0
 
     def progress(stats: Stats) -> None:
@@ -838,7 +869,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
 
-    stats = run(args.seed, args.count, args.memory, progress)
+    stats = run(args.seed, args.count, args.memory, progress, not args.no_output_budget)
     print(
         f"seed {args.seed}: {stats.inputs} inputs in {stats.seconds:.1f} s CPU "
         f"({stats.inputs / max(stats.seconds, 1e-9):.0f}/s); slowest {stats.slowest:.3f} s "
@@ -847,8 +878,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print("ended: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.ended.items())))
     kinds: dict[str, list[Finding]] = {}
-    for finding in stats.findings:
-        kinds.setdefault(finding.what.split(":")[0] + ":" + finding.what[:60], []).append(finding)
+    for finding in stats.findings:  # grouped by message, numbers left out
+        kinds.setdefault(re.sub(r"\d+", "#", finding.what)[:100], []).append(finding)
     print(f"{len(stats.findings)} findings")
     for shown, (_, found) in enumerate(sorted(kinds.items(), key=lambda kv: -len(kv[1]))):
         if shown >= args.show:

@@ -540,3 +540,34 @@ def test_parse_target_address(value: str, expected: tuple[str, int, int | None])
 def test_parse_target_address_errors(value: str) -> None:
     with pytest.raises(errors.ProtocolError, match="TargetAddress"):
         parse_target_address(value)
+
+
+# ------------------------------------------------------------------ endless and huge logins
+
+
+def test_a_login_that_never_ends_is_refused() -> None:
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
+    login.first_request()
+    rounds = 0
+    with pytest.raises(errors.NegotiationError, match="without end"):
+        while True:  # the target answers T=0 with nothing, for ever
+            request = login.receive(response(transit=False, tsih=0))
+            assert request is not None and request.csg == Stage.OPERATIONAL
+            rounds += 1
+    assert rounds == 64
+
+
+def test_an_endless_c_bit_answer_is_refused() -> None:
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
+    login.first_request()
+    with pytest.raises(errors.NegotiationError, match="without end"):
+        for _ in range(65):
+            request = login.receive(response(b"X=" + b"a" * 100, transit=False, cont=True, tsih=0))
+            assert request is not None and request.data == b""
+
+
+def test_a_login_response_with_too_many_keys_is_refused() -> None:
+    login = Login(LoginParameters(INITIATOR, TARGET), OperationalSettings())
+    login.first_request()
+    with pytest.raises(errors.LoginProtocolError, match="more than 1024"):
+        login.receive(response(b"a=b\0" * 1025, transit=False, tsih=0))
