@@ -495,6 +495,10 @@ class FakeTarget:
         if csg == 0:
             self._security(req, keys, nsg)
         elif csg == 1:
+            if cfg.chap_user is not None and n == 0:
+                # a CHAP target: skipping the security stage is an authentication failure
+                self._login_response(req, [], False, 0, (2, 1))
+                return
             self._operational(req, pairs, nsg)
         else:
             self.violations.append(f"login CSG {csg}")

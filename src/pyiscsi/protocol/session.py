@@ -892,6 +892,20 @@ class Session:
                 f"R2T asks for {pdu.desired_length} bytes, more than MaxBurstLength "
                 f"{self.negotiated.max_burst_length}"
             )
+        # at ErrorRecoveryLevel 0 nothing is asked twice: an R2T out of sequence, or asking
+        # for more than the command writes, would make us send data over and over
+        if pdu.r2tsn != task.expected_r2tsn:
+            raise errors.ProtocolError(
+                f"R2T for task 0x{pdu.itt:08x} with R2TSN {pdu.r2tsn}, "
+                f"expected {task.expected_r2tsn}"
+            )
+        task.expected_r2tsn += 1
+        task.requested += pdu.desired_length
+        if task.requested > len(task.data_out):
+            raise errors.ProtocolError(
+                f"R2Ts for task 0x{pdu.itt:08x} ask for {task.requested} bytes in all, more "
+                f"than the {len(task.data_out)} it writes"
+            )
         self._window(pdu.expcmdsn, pdu.maxcmdsn)
         # answered even for a cancelled write, so that its abort is not stuck behind the R2T
         assert self.conn is not None

@@ -97,6 +97,8 @@ class ScsiTask(Task):
     received: int = 0  # Data-In payload bytes landed
     # data path state
     expected_datasn: int = 0
+    expected_r2tsn: int = 0  # R2Ts of a write come numbered 0, 1, ... (ErrorRecoveryLevel 0)
+    requested: int = 0  # bytes the target asked for by R2T; each byte once at most
     cancelled: bool = False
     timeout: float | None = None  # seconds from submission until the command is aborted
 
@@ -112,6 +114,8 @@ class ScsiTask(Task):
         self.overflow = self.underflow = False
         self.received = 0
         self.expected_datasn = 0
+        self.expected_r2tsn = 0
+        self.requested = 0
 
     @property
     def expected_length(self) -> int:

@@ -40,9 +40,8 @@ def test_mutated_target_streams_end_in_iscsi_errors(
     scenario: fuzz_core.Scenario, seed: int
 ) -> None:
     steps = fuzz_core.mutate(random.Random(seed), scenario)
-    # output_budget=False: the core answers a repeated R2T again and again (R2TSN unchecked),
-    # so output is checked against the absolute limit only until that is fixed
-    fuzz_core.run_one(scenario, steps, output_budget=False)
+    # what the core sends back stays within twice what it received plus the write data
+    fuzz_core.run_one(scenario, steps, output_budget=True)
 
 
 class _Stub:

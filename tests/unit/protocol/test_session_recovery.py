@@ -1667,3 +1667,20 @@ def test_max_reconnects_zero_makes_no_attempt() -> None:
     assert isinstance(pending.error, errors.ISCSIConnectionError)
     assert "max_reconnects is 0" in str(pending.error)
     assert session.next_timer() is None
+
+
+def test_a_repeated_r2t_is_a_protocol_error_not_more_data() -> None:
+    """At ErrorRecoveryLevel 0 an R2T comes once: a copy (same R2TSN) would have us send the
+    data again and again (found by the fuzzer)."""
+    link = start(TargetConfig(immediate_data=False, hold_commands=True))
+    session = link.session
+    task = session.submit_scsi(write(0, bytes(1024)), now=1.0)
+    link.pump(1.0)
+    r2t = P.encode_target_pdu(
+        P.R2T(task.itt, 9, 0, link.target.statsn, session.expcmdsn, session.maxcmdsn, 0, 0, 512)
+    )
+    session.receive_data(r2t, 1.5)
+    assert len(session.data_to_send()) >= 1  # the first is answered
+    session.receive_data(r2t, 1.6)
+    (failed,) = [e for e in session.events() if isinstance(e, ConnectionFailed)]
+    assert "R2TSN 0, expected 1" in str(failed.error)
