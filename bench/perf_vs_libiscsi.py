@@ -108,7 +108,7 @@ def wall(command: list[str], runs: int = 7) -> float:
 
 
 _SESSIONS = """
-import asyncio, os, sys
+import asyncio, sys, tracemalloc
 import pyiscsi
 def rss():
     for line in open("/proc/self/status"):
@@ -118,13 +118,15 @@ async def main(url, n):
     s0 = await pyiscsi.connect(url)
     await s0.read(0, 1)
     base = rss()
+    tracemalloc.start()
     sessions = [await pyiscsi.connect(url) for _ in range(n)]
     for s in sessions:
         await s.read(0, 1)
+    allocated = tracemalloc.get_traced_memory()[0]
     grown = rss() - base
     for s in [s0, *sessions]:
         await s.close()
-    print(grown / n)
+    print(grown / n, allocated / 1024 / n)
 asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 """
 
@@ -190,10 +192,13 @@ def main() -> int:
             f"iscsi-readcapacity16 -s: {took:.3f} s wall, {took / base:.1f}x "
             f"`import asyncio, argparse` ({base:.3f} s)"
         )
-        grown = subprocess.run(
+        rss_kib, allocated_kib = subprocess.run(
             [sys.executable, "-c", _SESSIONS, url, "64"], capture_output=True, check=True, text=True
-        ).stdout.strip()
-        print(f"64 sessions after one READ each: {float(grown):.0f} KiB each")
+        ).stdout.split()
+        print(
+            f"64 sessions after one READ each: {float(rss_kib):.1f} KiB RSS each, "
+            f"{float(allocated_kib):.1f} KiB allocated by Python each (tracemalloc)"
+        )
     return 0
 
 

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, TypeVar, Unpack
 
 from pyiscsi.aio import session as aio
+from pyiscsi.aio.loop import new_event_loop
 from pyiscsi.aio.session import Command as AioCommand
 from pyiscsi.aio.session import ScsiResult
 from pyiscsi.config import SessionConfig
@@ -39,20 +40,11 @@ class _LoopThread:
     def loop(cls) -> asyncio.AbstractEventLoop:
         with cls._lock:
             if cls._loop is None or cls._loop.is_closed():
-                loop = _new_loop()
+                loop = new_event_loop()
                 thread = threading.Thread(target=loop.run_forever, name="pyiscsi-loop", daemon=True)
                 thread.start()
                 cls._loop = loop
             return cls._loop
-
-
-def _new_loop() -> asyncio.AbstractEventLoop:
-    try:
-        import uvloop
-
-        return uvloop.new_event_loop()
-    except ImportError:
-        return asyncio.new_event_loop()
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:

@@ -58,6 +58,8 @@ SN_MASK = 0xFFFFFFFF
 _RECV_MIN = 16 * 1024  # receive buffer to start with; it grows while the stream is busy
 _RECV_MAX = 256 * 1024
 _DIRECT_MIN = 2048  # Data-In payloads at least this long are received straight into the task buffer
+_BIG_PAYLOAD = 65536  # after a PDU this long, read only a little past the next header ...
+_HEADER_READ = 4096  # ... so that the next big payload lands in place rather than being copied
 _LOGIN_MAX_DATA = 65536
 
 #: changes, drops (None), replaces (bytes) or multiplies (a sequence) each PDU sent
@@ -156,6 +158,7 @@ class Connection:
         self._dest: memoryview = memoryview(b"")
         self._got = 0
         self._direct = False
+        self._big = False  # the last PDU's data segment was big: the next likely is too
 
     # ------------------------------------------------------------------ login
 
@@ -342,6 +345,8 @@ class Connection:
                 self._rview = memoryview(self._rbuf)
             self._rview[: len(pending)] = pending
             self._rstart, self._rend = 0, len(pending)
+        if self._big:
+            return self._rview[self._rend : self._rend + _HEADER_READ]
         return self._rview[self._rend :]
 
     def buffer_updated(self, nbytes: int) -> None:
@@ -384,6 +389,7 @@ class Connection:
                 raise errors.DigestError("header digest mismatch on a received PDU")
         pdu = P.decode_header(rview[start : start + P.BHS_LENGTH])
         dlen = int.from_bytes(rview[start + 5 : start + 8], "big")
+        self._big = dlen >= _BIG_PAYLOAD
         self._rstart = start + need
         if pdu_log.isEnabledFor(logging.DEBUG):
             pdu_log.debug("recv %s", P.describe(pdu, dlen))

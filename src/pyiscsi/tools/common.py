@@ -19,7 +19,6 @@ Exit statuses: 0 success, 2 bad command line, 10 any other failure (libiscsi's t
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import dataclasses
 import inspect
@@ -41,6 +40,7 @@ from typing import Any, NoReturn, TextIO
 
 import pyiscsi
 from pyiscsi import Session
+from pyiscsi.aio.loop import run as run_loop
 from pyiscsi.errors import (
     CheckConditionError,
     ISCSIConnectionError,
@@ -424,7 +424,7 @@ def run(
     """Run a tool's body and turn every expected failure into one line on stderr.
 
     ``main`` is a coroutine, or a callable returning an int or a coroutine (which is run with
-    ``asyncio.run``). Returns the exit status: the body's own, or 2 for :class:`UsageError`,
+    uvloop when installed). Returns the exit status: the body's own, or 2 for :class:`UsageError`,
     10 for ToolError/ISCSIError/ValueError/OSError, 0 for a closed stdout (a reader such as
     ``head`` that has read enough), 130 for KeyboardInterrupt (whose line is
     ``interrupt_note()`` if that says something, else ``interrupted``).
@@ -433,7 +433,7 @@ def run(
     try:
         result: Any = main if inspect.iscoroutine(main) else main()  # type: ignore[operator]
         if inspect.isawaitable(result):
-            result = asyncio.run(_await(result))
+            result = run_loop(_await(result))
         if result is None:
             result = EXIT_OK
         with contextlib.suppress(ValueError):
@@ -557,7 +557,7 @@ class Tool:
             warn_password_on_command_line(self.prog, args)
             out = Output(json_mode=bool(getattr(args, "json", False)))
             outputs.append(out)
-            return asyncio.run(self._body(args, out))
+            return run_loop(self._body(args, out))
 
         def note() -> str | None:
             return outputs[0].interrupt_note if outputs else None
