@@ -2,7 +2,8 @@
 
 Starts a throwaway tgtd and, for each row of the performance table (README), alternates
 libiscsi's program and ours for ``--rounds`` pairs, then prints the median ratio
-ours/libiscsi and both programs' CPU microseconds per I/O (children's user+system time):
+ours/libiscsi and both programs' CPU microseconds per I/O (ours as it reports it, without
+its start-up):
 
 - READ 4 KiB x 32 in flight, 1 MiB x 8, 512 B x 1 (latency): ``iscsi-perf`` of libiscsi-bin
   and ours, same options;
@@ -40,6 +41,7 @@ IQN = "iqn.2024-01.org.pyiscsi:bench"
 DIGEST_IQN = "iqn.2024-01.org.pyiscsi:bench-digest"
 MiB = 1024 * 1024
 _AVERAGE = re.compile(rb"iops average (\d+)")
+_OWN_CPU = re.compile(rb"cpu [0-9.]+ s \(([0-9.]+) us per I/O\)")
 OURS = [sys.executable, "-m", "pyiscsi.tools.iscsi_perf"]
 
 
@@ -49,17 +51,24 @@ def children_cpu() -> float:
 
 
 def run_perf(command: list[str], seconds: float) -> tuple[float, float]:
-    """Run a benchmark program: (its final average IOPS, its CPU seconds)."""
+    """Run a benchmark program: (its final average IOPS, its CPU microseconds per I/O).
+
+    The CPU time is the program's own ``cpu ... us per I/O`` line where it prints one (ours:
+    the run alone, start-up excluded), else its user+system time over its I/Os.
+    """
     before = children_cpu()
     done = subprocess.run(command, capture_output=True, timeout=seconds + 60, check=False)
     cpu = children_cpu() - before
-    found = _AVERAGE.findall(done.stdout.replace(b"\r", b"\n"))
+    out = done.stdout.replace(b"\r", b"\n")
+    found = _AVERAGE.findall(out)
     if done.returncode != 0 or not found:
         raise RuntimeError(
             f"{command[0]} {' '.join(command[1:3])}... failed ({done.returncode}): "
             f"{done.stdout[-200:]!r} {done.stderr[-300:]!r}"
         )
-    return float(found[-1]), cpu
+    iops = float(found[-1])
+    own = _OWN_CPU.findall(out)
+    return iops, float(own[-1]) if own else cpu / (iops * seconds) * 1e6
 
 
 def pairs(
@@ -75,8 +84,8 @@ def pairs(
         t_iops, t_cpu = theirs()
         o_iops, o_cpu = ours()
         ratios.append(o_iops / t_iops)
-        cpu_theirs.append(t_cpu / (t_iops * seconds) * 1e6)
-        cpu_ours.append(o_cpu / (o_iops * seconds) * 1e6)
+        cpu_theirs.append(t_cpu)
+        cpu_ours.append(o_cpu)
         print(f"  {name}: libiscsi {t_iops:.0f} IOPS, pyiscsi {o_iops:.0f} IOPS", flush=True)
     print(
         f"{name}: ratio {statistics.median(ratios):.2f} "
@@ -180,7 +189,7 @@ def main() -> int:
         for _ in range(rounds):
             plain_iops, plain_cpu = run_perf([*OURS, *opts, url], s)
             dig_iops, dig_cpu = run_perf([*OURS, *opts, digest_url], s)
-            per_mb.append((dig_cpu / (dig_iops * s)) / (plain_cpu / (plain_iops * s)))
+            per_mb.append(dig_cpu / plain_cpu)  # both per 1 MiB READ
             print(f"  READ 1 MiB x 8 digests: {dig_iops:.0f} IOPS (without: {plain_iops:.0f})")
         print(
             f"READ 1 MiB x 8 with CRC32C: CPU per MB {statistics.median(per_mb):.2f}x ours without"
