@@ -54,6 +54,20 @@ def _digests(name: str, value: str | tuple[str, ...]) -> tuple[str, ...]:
         ) from None
 
 
+def _isid(value: object) -> bytes | None:
+    """An ISID option: 6 bytes, or 12 hex digits; None for a random one."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = bytes.fromhex(value)
+        except ValueError:
+            raise ConfigurationError(f"isid must be 12 hex digits, not {value!r}") from None
+    if not isinstance(value, bytes) or len(value) != 6:
+        raise ConfigurationError(f"isid must be 6 bytes (or 12 hex digits), not {value!r}")
+    return value
+
+
 def _algorithms(value: str | tuple[ChapAlgorithm, ...]) -> tuple[ChapAlgorithm, ...]:
     if not isinstance(value, str):
         return tuple(ChapAlgorithm(v) for v in value)
@@ -87,6 +101,7 @@ class SessionConfig:
     check_lun: bool = True
     abort_timeout: float = 5.0
     hooks: Hooks = NO_HOOKS
+    isid: bytes | None = None  # the session's ISID; None: a random one per session
     require_auth: bool = False
     require_mutual_chap: bool = False
 
@@ -117,7 +132,8 @@ class SessionConfig:
         trying, None for ever), max_reconnects (attempts, None: no limit), check_lun (fail
         the connect when the LUN does not exist), abort_timeout (seconds for each step after a
         command timed out: ABORT TASK, LOGICAL UNIT RESET, reconnect), pdu_hook / wire_hook /
-        receive_hook (see :class:`pyiscsi.protocol.connection.Hooks`), and any
+        receive_hook (see :class:`pyiscsi.protocol.connection.Hooks`), isid (6 bytes or
+        12 hex digits: the same ISID for several sessions, to test reinstatement), and any
         :class:`OperationalSettings` field (max_recv_data_segment_length, max_burst_length,
         first_burst_length, immediate_data, initial_r2t, max_outstanding_r2t,
         default_time2wait, default_time2retain, ...).
@@ -227,6 +243,8 @@ class SessionConfig:
             elif not isinstance(value, kind):
                 raise ConfigurationError(f"{name} must be a {kind.__name__}, not {value!r}")
             setattr(config, name, value)
+        if "isid" in opts:
+            config.isid = _isid(opts.pop("isid"))
         hooks = {name: opts.pop(name) for name in _HOOKS if name in opts}
         for name, hook in hooks.items():
             if hook is not None and not callable(hook):

@@ -59,7 +59,8 @@ class ConnectOptions(TypedDict, total=False):
     reconnect_timeout: float | None
     max_reconnects: int | None
     check_lun: bool
-    # test hooks
+    # test hooks, and a fixed ISID (6 bytes or 12 hex digits) to test reinstatement
+    isid: bytes | str | None
     pdu_hook: PduHook | None
     wire_hook: WireHook | None
     receive_hook: ReceiveHook | None

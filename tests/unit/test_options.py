@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import pyiscsi
 from pyiscsi import ConnectOptions, SessionConfig, config
 
 URL = "iscsi://127.0.0.1/iqn.2024-01.org.example:disk/1"
@@ -11,7 +12,7 @@ URL = "iscsi://127.0.0.1/iqn.2024-01.org.example:disk/1"
 NAMED = {
     "host", "port", "target", "lun", "env", "user", "password", "target_user",
     "target_password", "auth", "header_digest", "data_digest", "require_auth",
-    "require_mutual_chap",
+    "require_mutual_chap", "isid",
 }  # fmt: skip
 
 
@@ -35,3 +36,14 @@ def test_bad_option_values_are_configuration_errors(
 ) -> None:
     with pytest.raises(config.ConfigurationError, match=message):
         SessionConfig.build(URL, **options)
+
+
+@pytest.mark.parametrize("value", [bytes.fromhex("80deadbeef01"), "80deadbeef01"])
+def test_isid_option(value: bytes | str) -> None:
+    assert SessionConfig.build(URL, isid=value).isid == bytes.fromhex("80deadbeef01")
+
+
+@pytest.mark.parametrize("value", [b"short", "xyz", 5])
+def test_bad_isid_is_a_configuration_error(value: object) -> None:
+    with pytest.raises(pyiscsi.ConfigurationError, match="isid must be"):
+        SessionConfig.build(URL, isid=value)

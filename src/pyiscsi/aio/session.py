@@ -104,7 +104,8 @@ class Session(ScsiCommands):
             initiator_name=config.initiator_name,
             target_name=None if discovery else config.target,
             initiator_alias=config.initiator_alias,
-            isid=b"\x80" + os.urandom(3) + b"\x00\x00",  # random-qualifier ISID
+            # a random-qualifier ISID (RFC 7143 11.12.5) unless the caller names one
+            isid=config.isid or b"\x80" + os.urandom(3) + b"\x00\x00",
         )
         policy = RecoveryPolicy(
             recover=config.reconnect and not discovery,
