@@ -95,3 +95,57 @@ def test_Base64(target: TargetOptions) -> None:
         pytest.fail(f"CHAP with base64 values refused: {exc}", pytrace=False)
     if not state["done"]:
         pytest.fail("no hex CHAP value was sent to re-encode", pytrace=False)
+
+
+def _name_prefix(target: TargetOptions, prefixes: tuple[str, str], what: str) -> None:
+    url = _chap_url(target)
+    assert url.user is not None
+    if not url.user.startswith(prefixes):
+        pytest.skip(f"needs a CHAP user name that starts with {prefixes[0]} ({what})")
+    try:
+        target.connect(auth="md5").close()
+    except pyiscsi.LoginError as exc:
+        pytest.fail(f"CHAP_N={url.user} (a {what}-looking name) refused: {exc}", pytrace=False)
+
+
+def test_HexName(target: TargetOptions) -> None:
+    """A CHAP name that starts with 0x is a name, not a hex number: the login with it
+    succeeds (RFC 7143 12.1.3: CHAP_N is a text value; 6.1: only binary values take the 0x
+    prefix as an encoding). libiscsi 1.20; needs a URL whose user starts with 0x."""
+    _name_prefix(target, ("0x", "0X"), "hex")
+
+
+def test_Base64Name(target: TargetOptions) -> None:
+    """A CHAP name that starts with 0b is a name, not a base64 value: the login with it
+    succeeds (RFC 7143 12.1.3, 6.1). libiscsi 1.20; needs a URL whose user starts with 0b."""
+    _name_prefix(target, ("0b", "0B"), "base64")
+
+
+def test_Base64Oversize(target: TargetOptions) -> None:
+    """A CHAP_R in base64 with extra bytes in front (longer than the digest) is refused:
+    the login fails (RFC 7143 12.1.3: the response is the digest; RFC 1994 4.1). The
+    pdu_hook re-encodes pyiscsi's hex CHAP_R as 0b + a valid base64 prefix + the response."""
+    _chap_url(target)
+    state = {"done": False}
+
+    def hook(p: pdu.OutgoingPdu) -> pdu.OutgoingPdu:
+        if not isinstance(p, pdu.LoginRequest):
+            return p
+        out = []
+        for item in bytes(p.data).split(b"\x00"):
+            key, sep, value = item.partition(b"=")
+            if sep and key == b"CHAP_R" and value[:2].lower() == b"0x":
+                raw = b"oversize\n" + bytes.fromhex(value[2:].decode())
+                item = key + b"=0b" + base64.b64encode(raw)
+                state["done"] = True
+            out.append(item)
+        p.data = b"\x00".join(out)
+        return p
+
+    try:
+        connect_hooked(target, pdu_hook=hook, auth="md5").close()
+    except pyiscsi.LoginError:
+        if not state["done"]:
+            pytest.fail("no CHAP_R was sent to lengthen", pytrace=False)
+        return
+    pytest.fail("a CHAP_R longer than the digest was accepted", pytrace=False)
