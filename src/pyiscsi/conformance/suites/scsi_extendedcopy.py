@@ -140,3 +140,50 @@ def test_ValidSegDescr(sd: Device, lun: LunInfo) -> None:
     r = _xcopy(sd, lun, bytes(params))
     if r.status == 0:
         pytest.fail("EXTENDED COPY with a segment naming CSCD 5 of 1: GOOD", pytrace=False)
+
+
+#: block device to block device with offsets (SPC-5 6.4.6.6): the length counts bytes
+BLOCK_TO_BLOCK_WITH_OFFSET = 0x0A
+LARGE_COPY_MAX = 256 * 1024 * 1024  # as libiscsi, to save time
+
+
+@pytest.mark.dataloss
+def test_Large(sd: Device, lun: LunInfo) -> None:
+    """One type 0Ah segment descriptor (block to block with byte offsets, a 32-bit length)
+    copies the target's maximum segment length (at most 256 MiB) from LBA 0 to the end of
+    the LU, and the copy reads back equal (SPC-5 6.4.6.6; the maximum from RECEIVE COPY
+    RESULTS OPERATING PARAMETERS, 6.18.4). libiscsi 1.20."""
+    _operating(sd, lun)
+    c = ReceiveCopyResults(service_action=ReceiveCopyResultsServiceAction.OPERATING_PARAMETERS)
+    op = parse_copy_operating_parameters(checks.ok(sd, lun, c).data)
+    if BLOCK_TO_BLOCK_WITH_OFFSET not in op.implemented_descriptor_type_codes:
+        pytest.skip("the target does not implement segment descriptor type 0Ah")
+    length = min(op.maximum_segment_length or 0, LARGE_COPY_MAX)
+    blocks = length // lun.block_size
+    if blocks == 0 or lun.num_blocks < 2 * blocks:
+        pytest.skip("the LU is too small for a copy of the maximum segment length")
+    written = min(lun.num_blocks // 2, 2048, blocks)
+    dst = lun.num_blocks - blocks
+    checks.ok(sd, lun, Write16(lba=dst, transfer_length=written),
+              data_out=bytes(written * lun.block_size))  # fmt: skip
+    data = checks.pattern(written, lun.block_size)
+    checks.ok(sd, lun, Write16(lba=0, transfer_length=written), data_out=data)
+    header_and_cscd = build_extended_copy_parameter_list(
+        ExtendedCopyParameters(cscd_descriptors=[_cscd(sd, lun)], segment_descriptors=[])
+    )
+    segment = (
+        bytes((BLOCK_TO_BLOCK_WITH_OFFSET, 0))
+        + (28).to_bytes(2, "big")  # the descriptor's length after its first 4 bytes
+        + bytes(4)  # source and destination CSCD index 0: the same LU
+        + (blocks * lun.block_size).to_bytes(4, "big")
+        + (0).to_bytes(8, "big")
+        + dst.to_bytes(8, "big")
+        + bytes(4)  # source and destination byte offsets
+    )
+    params = (
+        header_and_cscd[:8] + len(segment).to_bytes(4, "big") + header_and_cscd[12:] + segment
+    )
+    checks.expect_good(_xcopy(sd, lun, params), f"EXTENDED COPY of {blocks} blocks (0Ah)")
+    got = checks.ok(sd, lun, Read16(lba=dst, transfer_length=written)).data
+    if bytes(got) != data:
+        pytest.fail("EXTENDED COPY (0Ah): the copied blocks differ from the source", pytrace=False)
