@@ -270,3 +270,53 @@ def test_KeyOutOfRange(target: TargetOptions) -> None:
     answer = answers.get("MaxBurstLength", "")
     if answer.isdigit():
         pytest.fail(f"offered MaxBurstLength=100, the target answered {answer}", pytrace=False)
+
+
+def test_TextContinuation(target: TargetOptions) -> None:
+    """A SendTargets request split over two Text Requests with the C bit is answered whole
+    (RFC 7143 11.10.2: C set means "the text ... is not complete (it will be continued on
+    subsequent Text Requests)"; the target asks for the rest with a Target Transfer Tag in a
+    Text Response with F=0, 11.11.4). Sent in a discovery session, where every target takes
+    Text Requests. The pdu_hook splits the key and puts the rest into the continuation
+    pyiscsi sends for the target's TTT. tgtd 1.0.85 ends the exchange after the first part
+    with an empty, final answer."""
+    if not hooks_supported("pdu_hook", "receive_hook"):
+        pytest.skip("needs pyiscsi's pdu_hook and receive_hook (not in this pyiscsi)")
+    url = pyiscsi.parse_url(target.url or "")
+    answers: list[tuple[bool, int, int]] = []  # (F, TTT, data length) of each Text Response
+    state: dict[str, bytes] = {"rest": b""}
+    split: list[bool] = []
+
+    def on_send(p: pdu.OutgoingPdu) -> pdu.OutgoingPdu:
+        if not isinstance(p, pdu.TextRequest):
+            return p
+        if not split and bytes(p.data).startswith(b"SendTargets="):
+            split.append(True)
+            data = bytes(p.data)
+            p.data, state["rest"] = data[:6], data[6:]  # "SendTa" | "rgets=All\0"
+            p.final, p.cont = False, True
+        elif state["rest"] and p.ttt != pdu.NO_TAG:
+            p.data, state["rest"] = state["rest"], b""
+        return p
+
+    def on_receive(p: pdu.IncomingPdu) -> None:
+        if isinstance(p, pdu.TextResponse):
+            answers.append((p.final, p.ttt, len(p.data)))
+
+    async def body() -> list[pyiscsi.DiscoveredTarget]:
+        async with pyiscsi.open_discovery(
+            None, host=url.host, port=url.port, user=url.user, password=url.password,
+            initiator_name=target.initiator_name, login_timeout=target.timeout,
+            pdu_hook=on_send, receive_hook=on_receive,
+        ) as d:  # fmt: skip
+            return await asyncio.wait_for(d.send_targets(), WAIT)
+
+    try:
+        found = asyncio.run(body())
+    except (pyiscsi.ISCSIError, TimeoutError) as exc:
+        pytest.fail(f"SendTargets split with the C bit failed: {exc} (answers {answers})",
+                    pytrace=False)  # fmt: skip
+    if url.target not in [t.name for t in found]:
+        pytest.fail(f"SendTargets=All split in two does not list {url.target}: "
+                    f"{[t.name for t in found]} (Text Responses, F/TTT/length: {answers})",
+                    pytrace=False)  # fmt: skip
