@@ -33,6 +33,7 @@ from pyiscsi.protocol.tasks import Task
 __all__ = ["Driver"]
 
 log = logging.getLogger("pyiscsi.aio")
+_DISCARD = memoryview(bytearray(65536))  # where a left connection's late bytes are read to
 
 
 class _Link(asyncio.BufferedProtocol):
@@ -53,6 +54,8 @@ class _Link(asyncio.BufferedProtocol):
         self.driver._link_made(self)
 
     def get_buffer(self, sizehint: int) -> memoryview:
+        if self.driver.link is not self:  # a connection we left: its bytes go nowhere
+            return _DISCARD
         return self.driver.core.get_buffer(sizehint)
 
     def buffer_updated(self, nbytes: int) -> None:
