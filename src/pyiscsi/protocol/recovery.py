@@ -75,7 +75,6 @@ class Recovery:
         _time2wait: float | None
         _time2wait_until: float
         _agreed_time2wait: int
-        _lost_reason: errors.ISCSIError | None
 
         @property
         def portal(self) -> str: ...
@@ -229,7 +228,6 @@ class Recovery:
         wait = self._take_time2wait(now)
         self.state = State.RECOVERY
         self.conn = None
-        self._lost_reason = error
         self._attempts = 0
         timeout = self.policy.reconnect_timeout
         self._give_up_at = None if timeout is None else now + timeout

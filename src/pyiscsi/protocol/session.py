@@ -165,7 +165,6 @@ class Session(Recovery):
         self._time2wait: float | None = None  # what the target last asked us to wait
         self._time2wait_until = 0.0  # an Async Message's Time2Wait holds until then
         self._agreed_time2wait = 0  # DefaultTime2Wait of the last login
-        self._lost_reason: errors.ISCSIError | None = None
         self._logout_due: float | None = None  # the target asked for a logout by then
         self._logging_out = False  # a Logout Request is out: no command follows it
         self._scratch = memoryview(bytearray(4096))
