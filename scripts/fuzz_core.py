@@ -47,7 +47,12 @@ from fake_target import FakeTarget, TargetConfig  # noqa: E402
 from pyiscsi import errors  # noqa: E402
 from pyiscsi.protocol import pdu as P  # noqa: E402
 from pyiscsi.protocol.chap import ChapCredentials  # noqa: E402
-from pyiscsi.protocol.keys import OperationalSettings, decode_text  # noqa: E402
+from pyiscsi.protocol.keys import (  # noqa: E402
+    KEYS,
+    SECURITY_KEYS,
+    OperationalSettings,
+    decode_text,
+)
 from pyiscsi.protocol.login import LoginParameters  # noqa: E402
 from pyiscsi.protocol.session import (  # noqa: E402
     AsyncEvent,
@@ -413,39 +418,8 @@ _INTERESTING_32 = (
 )
 _INTERESTING_8 = (0, 1, 0x3F, 0x40, 0x7F, 0x80, 0x81, 0xC0, 0xFE, 0xFF)
 _TARGET_OPCODES = (0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x31, 0x32, 0x3F)
-_KEYS = (
-    "HeaderDigest",
-    "DataDigest",
-    "MaxConnections",
-    "InitialR2T",
-    "ImmediateData",
-    "MaxRecvDataSegmentLength",
-    "MaxBurstLength",
-    "FirstBurstLength",
-    "DefaultTime2Wait",
-    "DefaultTime2Retain",
-    "MaxOutstandingR2T",
-    "DataPDUInOrder",
-    "DataSequenceInOrder",
-    "ErrorRecoveryLevel",
-    "TargetAlias",
-    "TargetPortalGroupTag",
-    "TargetAddress",
-    "TargetName",
-    "AuthMethod",
-    "CHAP_A",
-    "CHAP_I",
-    "CHAP_C",
-    "CHAP_N",
-    "CHAP_R",
-    "SessionType",
-    "iSCSIProtocolLevel",
-    "TaskReporting",
-    "IFMarker",
-    "OFMarkInt",
-    "X-vendor.key",
-    "",
-)
+# every key of RFC 7143's table, the CHAP keys, one unknown and an empty one
+_KEYS = (*KEYS, *sorted(SECURITY_KEYS - KEYS.keys()), "X-vendor.key", "")
 _VALUES = (
     "",
     "0",
