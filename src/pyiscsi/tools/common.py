@@ -578,6 +578,25 @@ KEEPALIVE_INTERVAL = 5.0  # seconds without a PDU from the target before a NOP-O
 KEEPALIVE_TIMEOUT = 10.0  # seconds the NOP-Out's answer may take
 
 
+def add_range_options(parser: argparse.ArgumentParser, verb: str) -> None:
+    """``-o/--offset`` and ``-l/--length``: the byte range a tool works on (``verb`` says what
+    it does to it)."""
+    parser.add_argument(
+        "-o",
+        "--offset",
+        type=count_argument,
+        default=0,
+        help="byte offset to start at (block aligned; default 0)",
+    )
+    parser.add_argument(
+        "-l",
+        "--length",
+        type=count_argument,
+        default=0,
+        help=f"bytes to {verb} (block aligned; default and past the end: to the end)",
+    )
+
+
 def session_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword options of :func:`pyiscsi.connect` from the common options (``-i``, ``-x``,
     ``--timeout``).

@@ -38,20 +38,7 @@ async def _anchor_supported(session: Session) -> bool:
 
 def add_options(parser: common.ToolArgumentParser) -> None:
     """``[-o OFFSET] [-l LENGTH] [-z] [-a] [-m MAX] <iscsi-url>``."""
-    parser.add_argument(
-        "-o",
-        "--offset",
-        type=common.count_argument,
-        default=0,
-        help="byte offset to start at (block aligned; default 0)",
-    )
-    parser.add_argument(
-        "-l",
-        "--length",
-        type=common.count_argument,
-        default=0,
-        help="bytes to discard (block aligned; default and past the end: to the end)",
-    )
+    common.add_range_options(parser, "discard")
     parser.add_argument(
         "-z", "--zeroout", action="store_true", help="write zeroes (WRITE SAME) instead of UNMAP"
     )

@@ -22,20 +22,7 @@ CHUNK_CAP = 1 << 20
 
 def add_options(parser: common.ToolArgumentParser) -> None:
     """``[-o OFFSET] [-l LENGTH] [-m MAX] <iscsi-url>``."""
-    parser.add_argument(
-        "-o",
-        "--offset",
-        type=common.count_argument,
-        default=0,
-        help="byte offset to start at (block aligned; default 0)",
-    )
-    parser.add_argument(
-        "-l",
-        "--length",
-        type=common.count_argument,
-        default=0,
-        help="bytes to digest (block aligned; default and past the end: to the end)",
-    )
+    common.add_range_options(parser, "digest")
     parser.add_argument(
         "-m", "--max", type=common.positive_argument, default=8, help="READs in flight (8)"
     )
