@@ -94,6 +94,31 @@ async def test_read_write_round_trip_on_the_fake_target() -> None:
         assert server.targets[0].violations == []
 
 
+@run_async
+async def test_a_lone_command_is_written_at_once_and_a_burst_in_one_write() -> None:
+    async with fake_server() as server, pyiscsi.connect(server.url()) as s:
+        driver = s._driver
+        assert driver is not None and driver.link is not None
+        transport = driver.link.transport
+        assert transport is not None
+        writes: list[int] = []
+        real = transport.writelines
+
+        def counting(buffers: Any) -> None:
+            buffers = list(buffers)
+            writes.append(len(buffers))
+            real(buffers)
+
+        transport.writelines = counting  # type: ignore[method-assign]
+        first = s.submit(rw16(0x88, 0, 1), data_in=BLOCK_SIZE)
+        assert writes == [1]  # nothing else in flight: written before submit returned
+        rest = [s.submit(rw16(0x88, lba, 1), data_in=BLOCK_SIZE) for lba in range(1, 8)]
+        assert writes == [1]  # more in flight: held for the end of this loop turn ...
+        await asyncio.gather(first, *rest)
+        assert writes[1] == 7  # ... and written together
+        assert server.targets[0].violations == []
+
+
 def _logout_request_with_next_answer(target: FakeTarget) -> None:
     """Answer a held command after an Asynchronous Message asking for a logout."""
     if target.held:

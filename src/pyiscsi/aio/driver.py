@@ -109,13 +109,19 @@ class Driver:
     # --- calls into the core ----------------------------------------------------------
 
     def track(self, task: Task) -> asyncio.Future[Any]:
-        """A future resolved when ``task`` is done; what the call produced goes out this turn."""
+        """A future resolved when ``task`` is done; what the call produced goes out this turn.
+
+        A request with nothing else in flight is written at once: there is nothing to batch
+        it with, and one request at a time is latency-bound.  Otherwise it is written with
+        the rest of this loop turn's output in one ``writelines``.
+        """
         future: asyncio.Future[Any] = self.loop.create_future()
+        waiters = self._waiters
         if task.done:
             _resolve(future, task)
         else:
-            self._waiters[task] = future
-        self._after_input(flush=False)
+            waiters[task] = future
+        self._after_input(flush=len(waiters) <= 1 and not self._flush_scheduled)
         return future
 
     def forget(self, task: Task) -> None:
@@ -195,7 +201,7 @@ class Driver:
             self.loop.call_soon(self._flush)
 
     def _flush(self) -> None:
-        """Write everything the core has produced now, and re-arm the timer."""
+        """Write everything the core has produced now, and arm the timer if it is due sooner."""
         self._flush_scheduled = False
         data = self.core.data_to_send()
         transport = self.link.transport if self.link is not None else None
@@ -205,14 +211,15 @@ class Driver:
             except Exception as exc:  # what the core produced cannot be written: our bug
                 self.core.internal_error(exc)
                 self._after_input(flush=False)
+        # The timer is moved only to an earlier time.  A later one (the keepalive moving on
+        # with every PDU received, a command answered before its deadline) waits for the
+        # armed timer to fire: the core then does nothing and the next flush re-arms it.
         when = self.core.next_timer()
-        if when != self._timer_at:
+        if when is not None and (self._timer_at is None or when < self._timer_at):
             if self._timer is not None:
                 self._timer.cancel()
-                self._timer = None
             self._timer_at = when
-            if when is not None:
-                self._timer = self.loop.call_at(when, self._on_timer)
+            self._timer = self.loop.call_at(when, self._on_timer)
 
     def _drop_link(self) -> None:
         if self._connecting is not None:
