@@ -229,6 +229,11 @@ class Driver:
         if link is not None:
             link.close()
 
+    @property
+    def paused(self) -> bool:
+        """True while the transport's write buffer is over its high-water mark."""
+        return self._paused
+
     async def drain(self) -> None:
         """Wait while the transport's write buffer is over its high-water mark."""
         if self._paused and self.link is not None:

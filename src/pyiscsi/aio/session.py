@@ -284,12 +284,13 @@ class Session(ScsiCommands):
         elif isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
             raise errors.ConfigurationError(f"timeout must be positive seconds, not {timeout!r}")
         lun_field = self._lun_field if lun is None else _lun_field(lun)
-        try:
-            attribute = TaskAttribute(attribute)
-        except ValueError:
-            raise errors.ConfigurationError(
-                f"attribute must be a TaskAttribute, not {attribute!r}"
-            ) from None
+        if attribute.__class__ is not TaskAttribute:
+            try:
+                attribute = TaskAttribute(attribute)
+            except ValueError:
+                raise errors.ConfigurationError(
+                    f"attribute must be a TaskAttribute, not {attribute!r}"
+                ) from None
         task = ScsiTask(
             cdb=bytes(cdb),
             lun=lun_field,
@@ -330,8 +331,9 @@ class Session(ScsiCommands):
             check=check,
             timeout=timeout,
         )
-        if self._driver is not None:
-            await self._driver.drain()
+        driver = self._driver
+        if driver is not None and driver.paused:  # no coroutine made for the usual case
+            await driver.drain()
         return await self._wait(command)
 
     async def _wait(self, command: Command) -> ScsiResult:
