@@ -87,8 +87,7 @@ def main() -> None:
     parser.add_argument("--digests", action="store_true", help="header and data CRC32C")
     args = parser.parse_args()
     figures = sorted(
-        run(args.size, args.depth, args.commands // 3, args.segment, args.digests)
-        for _ in range(3)
+        run(args.size, args.depth, args.commands // 3, args.segment, args.digests) for _ in range(3)
     )
     print(
         f"core: {figures[1]:.2f} us CPU per {args.size}-byte READ"
