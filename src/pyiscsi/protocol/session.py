@@ -460,26 +460,27 @@ class Session(Recovery):
 
     def next_timer(self) -> float | None:
         """When ``handle_timer`` should next be called, or None."""
-        times: list[float] = []
         deadlines = self._deadlines
         while deadlines and deadlines[0][2].done:  # finished in time: nothing to wake for
             heapq.heappop(deadlines)
-        if deadlines:
-            times.append(deadlines[0][0])
+        when = deadlines[0][0] if deadlines else None
         state = self.state
+        other: float | None = None
         if state is State.FULL_FEATURE:
             if self._ping is not None:
-                times.append(self._ping.sent_at + self.policy.nop_timeout)
+                other = self._ping.sent_at + self.policy.nop_timeout
             elif self.policy.nop_interval is not None:
-                times.append(self._last_rx + self.policy.nop_interval)
-            if self._logout_due is not None:
-                times.append(self._logout_due)
+                other = self._last_rx + self.policy.nop_interval
+            logout = self._logout_due
+            if logout is not None and (other is None or logout < other):
+                other = logout
         elif state in (State.CONNECTING, State.LOGIN):
-            if self._login_deadline is not None:
-                times.append(self._login_deadline)
-        elif state is State.RECOVERY and self._retry_at is not None:
-            times.append(self._retry_at)
-        return min(times) if times else None
+            other = self._login_deadline
+        elif state is State.RECOVERY:
+            other = self._retry_at
+        if when is None or (other is not None and other < when):
+            return other
+        return when
 
     def handle_timer(self, now: float) -> None:
         """Do what is due at ``now``: timeouts, keepalives, reconnection attempts."""
