@@ -29,9 +29,9 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import quote, unquote_to_bytes
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.errors import URLError
 
 __all__ = ["DEFAULT_PORT", "ISCSIURL", "parse_portal_url", "parse_url"]

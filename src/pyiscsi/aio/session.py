@@ -6,11 +6,11 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Generator
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Unpack
 
 from pyiscsi import errors
+from pyiscsi._dataclass import dataclass
 from pyiscsi.aio.commands import ScsiCommands
 from pyiscsi.aio.driver import Driver
 from pyiscsi.config import SessionConfig

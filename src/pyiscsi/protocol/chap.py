@@ -22,9 +22,10 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.errors import (
     AuthenticationError,
     ConfigurationError,

@@ -8,9 +8,10 @@ return). Parsing never raises IndexError: short data yields what is there and ``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar, TypeVar
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi.asc_table import ASC_RANGES, ASC_TABLE
 from pyiscsi.scsi.status import SenseKey, sense_key_name
 
