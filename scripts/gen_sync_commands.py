@@ -25,9 +25,8 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from pyiscsi import scsi
 from pyiscsi.aio.commands import Buffer, Progress
-from pyiscsi.scsi import capacity, luns, mode, pr, reports
-from pyiscsi.scsi import inquiry as inq
 
 if TYPE_CHECKING:
     from pyiscsi.aio.session import Session as AioSession

@@ -7,10 +7,12 @@
 what they return.  Every error is a :class:`pyiscsi.ISCSIError`.
 """
 
-import logging
+from __future__ import annotations
 
-from pyiscsi.aio.session import Command, ScsiResult, Session, connect, discover, open_discovery
-from pyiscsi.config import SessionConfig
+import importlib
+import logging
+from typing import TYPE_CHECKING
+
 from pyiscsi.errors import (
     AuthenticationError,
     CheckConditionError,
@@ -29,21 +31,77 @@ from pyiscsi.errors import (
     UnsupportedOperation,
     URLError,
 )
-from pyiscsi.fileio import AsyncLunFile, LunFile, aopen, open
-from pyiscsi.options import ConnectOptions
-from pyiscsi.protocol.keys import Negotiated, OperationalSettings
-from pyiscsi.protocol.tasks import (
-    DiscoveredTarget,
-    TargetPortal,
-    TaskAttribute,
-    TaskManagementFunction,
-)
 from pyiscsi.url import ISCSIURL, parse_portal_url, parse_url
+
+if TYPE_CHECKING:
+    from pyiscsi.aio.session import (
+        Command,
+        ScsiResult,
+        Session,
+        connect,
+        discover,
+        open_discovery,
+    )
+    from pyiscsi.config import SessionConfig
+    from pyiscsi.fileio import AsyncLunFile, LunFile, aopen, open
+    from pyiscsi.options import ConnectOptions
+    from pyiscsi.protocol.keys import Negotiated, OperationalSettings
+    from pyiscsi.protocol.tasks import (
+        DiscoveredTarget,
+        TargetPortal,
+        TaskAttribute,
+        TaskManagementFunction,
+    )
 
 __version__ = "0.1.0"
 
 # A library does not print: without logging configured, nothing of pyiscsi reaches stderr.
 logging.getLogger("pyiscsi").addHandler(logging.NullHandler())
+
+# The names above under TYPE_CHECKING, and their modules: each is imported on first use (PEP
+# 562), so ``import pyiscsi`` (or ``import pyiscsi.scsi``) does not load the session, the
+# blocking API and the file layer (tests/unit/test_lazy_imports.py checks the table).
+_LAZY: dict[str, str] = {
+    "Command": "pyiscsi.aio.session",
+    "ScsiResult": "pyiscsi.aio.session",
+    "Session": "pyiscsi.aio.session",
+    "connect": "pyiscsi.aio.session",
+    "discover": "pyiscsi.aio.session",
+    "open_discovery": "pyiscsi.aio.session",
+    "SessionConfig": "pyiscsi.config",
+    "AsyncLunFile": "pyiscsi.fileio",
+    "LunFile": "pyiscsi.fileio",
+    "aopen": "pyiscsi.fileio",
+    "open": "pyiscsi.fileio",
+    "ConnectOptions": "pyiscsi.options",
+    "Negotiated": "pyiscsi.protocol.keys",
+    "OperationalSettings": "pyiscsi.protocol.keys",
+    "DiscoveredTarget": "pyiscsi.protocol.tasks",
+    "TargetPortal": "pyiscsi.protocol.tasks",
+    "TaskAttribute": "pyiscsi.protocol.tasks",
+    "TaskManagementFunction": "pyiscsi.protocol.tasks",
+}
+
+if not TYPE_CHECKING:  # hidden from type checkers, which see the imports above instead
+
+    def __getattr__(name: str) -> object:
+        """A public name, or a submodule, imported on first use."""
+        home = _LAZY.get(name)
+        if home is None:
+            if not name.startswith("__"):
+                try:
+                    return importlib.import_module(f"{__name__}.{name}")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{__name__}.{name}":
+                        raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(home), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "ISCSIURL",

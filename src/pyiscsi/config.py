@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field
 
+from pyiscsi._dataclass import dataclass, field_names
 from pyiscsi.errors import ConfigurationError
 from pyiscsi.protocol.chap import DEFAULT_ALGORITHMS, ChapAlgorithm, ChapCredentials
 from pyiscsi.protocol.connection import NO_HOOKS, Hooks
@@ -25,7 +26,7 @@ _AUTH_NAMES = {
     "sha3-256": ChapAlgorithm.SHA3_256,
 }
 _DIGEST_NAMES = {"none": "None", "crc32c": "CRC32C"}
-_SETTINGS = frozenset(f.name for f in fields(OperationalSettings))
+_SETTINGS = frozenset(field_names(OperationalSettings))
 # SessionConfig fields settable by keyword: type, and whether None is a value (not "default")
 _SESSION_OPTIONS: dict[str, tuple[type, bool]] = {
     "initiator_name": (str, False),

@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from pyiscsi import scsi
 from pyiscsi.aio.commands import Buffer, Progress
-from pyiscsi.scsi import capacity, luns, mode, pr, reports
-from pyiscsi.scsi import inquiry as inq
 
 if TYPE_CHECKING:
     from pyiscsi.aio.session import Session as AioSession
@@ -34,13 +33,13 @@ class SyncScsiCommands:
 
     def inquiry(
         self, *, allocation_length: int = 255, lun: int | None = None
-    ) -> inq.StandardInquiry:
+    ) -> scsi.StandardInquiry:
         """Standard INQUIRY data."""
         return self._run(self._session.inquiry(allocation_length=allocation_length, lun=lun))
 
     def inquiry_vpd(
         self, page_code: int, *, allocation_length: int = 4096, lun: int | None = None
-    ) -> inq.VpdPage:
+    ) -> scsi.VpdPage:
         """A Vital Product Data page, parsed (0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0-0xB2)."""
         return self._run(
             self._session.inquiry_vpd(page_code, allocation_length=allocation_length, lun=lun)
@@ -54,21 +53,23 @@ class SyncScsiCommands:
         """The unit serial number (page 0x80)."""
         return self._run(self._session.unit_serial_number(lun=lun))
 
-    def device_identification(self, *, lun: int | None = None) -> inq.DeviceIdentification:
+    def device_identification(self, *, lun: int | None = None) -> scsi.DeviceIdentification:
         """The designators of the logical unit and its ports (page 0x83)."""
         return self._run(self._session.device_identification(lun=lun))
 
-    def block_limits(self, *, lun: int | None = None) -> inq.BlockLimits:
+    def block_limits(self, *, lun: int | None = None) -> scsi.BlockLimits:
         """Block Limits (page 0xB0)."""
         return self._run(self._session.block_limits(lun=lun))
 
-    def logical_block_provisioning(self, *, lun: int | None = None) -> inq.LogicalBlockProvisioning:
+    def logical_block_provisioning(
+        self, *, lun: int | None = None
+    ) -> scsi.LogicalBlockProvisioning:
         """Logical Block Provisioning (page 0xB2)."""
         return self._run(self._session.logical_block_provisioning(lun=lun))
 
     def report_luns(
         self, *, select_report: int = 0, allocation_length: int = 16384
-    ) -> luns.ReportLunsData:
+    ) -> scsi.ReportLunsData:
         """REPORT LUNS (sent to LUN 0); the 8-byte LUNs decoded."""
         return self._run(
             self._session.report_luns(
@@ -85,7 +86,7 @@ class SyncScsiCommands:
         dbd: bool = False,
         allocation_length: int = 4096,
         lun: int | None = None,
-    ) -> mode.ModeParameters:
+    ) -> scsi.ModeParameters:
         """MODE SENSE(10): mode parameter header, block descriptors and pages."""
         return self._run(
             self._session.mode_sense(
@@ -107,7 +108,7 @@ class SyncScsiCommands:
         dbd: bool = False,
         allocation_length: int = 255,
         lun: int | None = None,
-    ) -> mode.ModeParameters:
+    ) -> scsi.ModeParameters:
         """MODE SENSE(6)."""
         return self._run(
             self._session.mode_sense6(
@@ -121,16 +122,16 @@ class SyncScsiCommands:
         )
 
     def mode_select(
-        self, parameters: mode.ModeParameters, *, save: bool = False, lun: int | None = None
+        self, parameters: scsi.ModeParameters, *, save: bool = False, lun: int | None = None
     ) -> None:
         """MODE SELECT(10) of ``parameters`` (as returned by :meth:`mode_sense`, changed)."""
         return self._run(self._session.mode_select(parameters, save=save, lun=lun))
 
-    def read_capacity10(self, *, lun: int | None = None) -> capacity.ReadCapacity10Data:
+    def read_capacity10(self, *, lun: int | None = None) -> scsi.ReadCapacity10Data:
         """READ CAPACITY(10)."""
         return self._run(self._session.read_capacity10(lun=lun))
 
-    def read_capacity16(self, *, lun: int | None = None) -> capacity.ReadCapacity16Data:
+    def read_capacity16(self, *, lun: int | None = None) -> scsi.ReadCapacity16Data:
         """READ CAPACITY(16): last LBA, block length, protection and provisioning bits."""
         return self._run(self._session.read_capacity16(lun=lun))
 
@@ -253,7 +254,7 @@ class SyncScsiCommands:
 
     def get_lba_status(
         self, lba: int = 0, *, allocation_length: int = 4096, lun: int | None = None
-    ) -> capacity.GetLbaStatusData:
+    ) -> scsi.GetLbaStatusData:
         """GET LBA STATUS: which ranges from ``lba`` on are mapped, deallocated or anchored."""
         return self._run(
             self._session.get_lba_status(lba, allocation_length=allocation_length, lun=lun)
@@ -267,7 +268,7 @@ class SyncScsiCommands:
 
     def report_supported_opcodes(
         self, *, timeouts: bool = False, allocation_length: int = 65536, lun: int | None = None
-    ) -> reports.SupportedOperationCodes:
+    ) -> scsi.SupportedOperationCodes:
         """REPORT SUPPORTED OPERATION CODES, every command (with timeouts if ``timeouts``)."""
         return self._run(
             self._session.report_supported_opcodes(
@@ -275,25 +276,27 @@ class SyncScsiCommands:
             )
         )
 
-    def pr_read_keys(self, *, allocation_length: int = 8192, lun: int | None = None) -> pr.ReadKeys:
+    def pr_read_keys(
+        self, *, allocation_length: int = 8192, lun: int | None = None
+    ) -> scsi.ReadKeys:
         """PERSISTENT RESERVE IN, READ KEYS: the registered reservation keys."""
         return self._run(self._session.pr_read_keys(allocation_length=allocation_length, lun=lun))
 
     def pr_read_reservation(
         self, *, allocation_length: int = 8192, lun: int | None = None
-    ) -> pr.ReadReservation:
+    ) -> scsi.ReadReservation:
         """PERSISTENT RESERVE IN, READ RESERVATION: the reservation held, if any."""
         return self._run(
             self._session.pr_read_reservation(allocation_length=allocation_length, lun=lun)
         )
 
-    def pr_report_capabilities(self, *, lun: int | None = None) -> pr.ReportCapabilities:
+    def pr_report_capabilities(self, *, lun: int | None = None) -> scsi.ReportCapabilities:
         """PERSISTENT RESERVE IN, REPORT CAPABILITIES."""
         return self._run(self._session.pr_report_capabilities(lun=lun))
 
     def pr_read_full_status(
         self, *, allocation_length: int = 8192, lun: int | None = None
-    ) -> pr.ReadFullStatus:
+    ) -> scsi.ReadFullStatus:
         """PERSISTENT RESERVE IN, READ FULL STATUS: every registration and its I_T nexus."""
         return self._run(
             self._session.pr_read_full_status(allocation_length=allocation_length, lun=lun)

@@ -25,13 +25,11 @@ Passwords never appear in messages, ``repr()`` or ``str()``.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from urllib.parse import quote, unquote_to_bytes
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.errors import URLError
 
 __all__ = ["DEFAULT_PORT", "ISCSIURL", "parse_portal_url", "parse_url"]
@@ -76,6 +74,8 @@ class ISCSIURL:
         return f"{host}:{self.port}"
 
     def __str__(self) -> str:
+        from urllib.parse import quote  # 2 ms to import: only when a URL is shown
+
         text = _SCHEME
         if self.user is not None:
             text += self.user  # never %-encoded: '%' separates the password
@@ -168,6 +168,10 @@ class _Parser:
         """%XX-decode ``text`` strictly (UTF-8); ``part`` names it in errors."""
         if _BAD_ESCAPE.search(text):
             raise self.fail(f"{part} has a '%' not followed by two hex digits")
+        if "%" not in text and text.isascii():
+            return text  # nothing to decode
+        from urllib.parse import unquote_to_bytes  # 2 ms to import: only when there is a %XX
+
         try:
             return unquote_to_bytes(text).decode("utf-8")
         except UnicodeDecodeError:
@@ -219,6 +223,8 @@ class _Parser:
             if end == -1:
                 raise self.fail(f"IPv6 address {hostport!r} has no closing ']'")
             host = hostport[1:end].replace("%25", "%")
+            import ipaddress  # only for an IPv6 address
+
             try:
                 ipaddress.IPv6Address(host)
             except ValueError:

@@ -57,3 +57,32 @@ def test_mistakes_are_type_errors(tmp_path: Path) -> None:
     assert any(':11: error: Argument "login_timeout"' in e for e in errors)
     assert any(':12: error: Unexpected keyword argument "reconect"' in e for e in errors)
     assert len(errors) == 4, out
+
+
+def test_lazy_namespaces_keep_their_types(tmp_path: Path) -> None:
+    # pyiscsi, pyiscsi.scsi and pyiscsi.scsi.cdb import their names on first use; type checkers
+    # still see every name with its type, and a name that is not there is still an error
+    path = tmp_path / "lazy.py"
+    path.write_text(
+        "import pyiscsi\n"
+        "import pyiscsi.scsi\n"
+        "from pyiscsi.scsi import *\n"
+        "from pyiscsi.scsi import Read16, ReadCapacity16Data, cdb, mode\n"
+        "cdb_bytes: bytes = Read16(lba=1, transfer_length=2).encode()\n"
+        "builders: tuple[type[pyiscsi.scsi.CDB], ...] = cdb.ALL_BUILDERS\n"
+        "last: int = parse_read_capacity16(b'').returned_logical_block_address\n"
+        "pages: mode.ModeParameters = pyiscsi.scsi.mode.parse_mode_sense10(b'')\n"
+        "session: type[pyiscsi.Session] = pyiscsi.Session\n"
+        "rc: ReadCapacity16Data = pyiscsi.scsi.ReadCapacity16Data()\n"
+        "pyiscsi.scsi.Read17\n"
+        "cdb.Read17\n"
+        "pyiscsi.Sesion\n"
+        "Read16(lbaa=1)\n"
+    )
+    out, status = mypy_strict(path)
+    errors = [line for line in out.splitlines() if ": error:" in line]
+    assert any(':11: error: Module has no attribute "Read17"' in e for e in errors), out
+    assert any(':12: error: Module has no attribute "Read17"' in e for e in errors), out
+    assert any(':13: error: Module has no attribute "Sesion"' in e for e in errors), out
+    assert any(':14: error: Unexpected keyword argument "lbaa"' in e for e in errors), out
+    assert len(errors) == 4 and status == 1, out

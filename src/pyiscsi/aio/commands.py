@@ -2,7 +2,9 @@
 
 Each helper is one command of :mod:`pyiscsi.scsi`; block I/O uses the 16-byte CDBs (READ(16),
 WRITE(16), ...), which address every LBA.  The logical block size comes from READ CAPACITY(16),
-asked once and remembered.  Writes return only when the target answered GOOD.
+asked once and remembered.  Writes return only when the target answered GOOD.  The
+:mod:`pyiscsi.scsi` names load on first use: a session imports the modules of the commands it
+runs, no others.
 """
 
 from __future__ import annotations
@@ -13,10 +15,8 @@ import struct
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
+from pyiscsi import scsi
 from pyiscsi.errors import ConfigurationError, ProtocolError, SCSIStatusError
-from pyiscsi.scsi import capacity, cdb_block, cdb_spc, luns, mode, params, pr, reports
-from pyiscsi.scsi import inquiry as inq
-from pyiscsi.scsi.cdb_base import CDB
 
 if TYPE_CHECKING:
     from pyiscsi.aio.session import ScsiResult
@@ -70,7 +70,7 @@ def _data(result: ScsiResult) -> bytes:
     return bytes(result.data)
 
 
-def _encode(build: Callable[[], CDB]) -> bytes:
+def _encode(build: Callable[[], scsi.CDB]) -> bytes:
     """The bytes of the CDB ``build()`` makes; a field that does not fit is the caller's
     ConfigurationError."""
     try:
@@ -126,73 +126,73 @@ class ScsiCommands:
 
     async def test_unit_ready(self: _Session, *, lun: int | None = None) -> None:
         """TEST UNIT READY; raises CheckConditionError when the unit is not ready."""
-        await self.execute(_encode(lambda: cdb_spc.TestUnitReady()), lun=lun)
+        await self.execute(_encode(lambda: scsi.TestUnitReady()), lun=lun)
 
     async def inquiry(
         self: _Session, *, allocation_length: int = 255, lun: int | None = None
-    ) -> inq.StandardInquiry:
+    ) -> scsi.StandardInquiry:
         """Standard INQUIRY data."""
-        cdb = _encode(lambda: cdb_spc.Inquiry(allocation_length=allocation_length))
+        cdb = _encode(lambda: scsi.Inquiry(allocation_length=allocation_length))
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
-        return inq.parse_standard_inquiry(_data(result))
+        return scsi.parse_standard_inquiry(_data(result))
 
     async def inquiry_vpd(
         self: _Session, page_code: int, *, allocation_length: int = 4096, lun: int | None = None
-    ) -> inq.VpdPage:
+    ) -> scsi.VpdPage:
         """A Vital Product Data page, parsed (0x00, 0x80, 0x83, 0x86, 0x8F, 0xB0-0xB2)."""
         cdb = _encode(
-            lambda: cdb_spc.Inquiry(
+            lambda: scsi.Inquiry(
                 evpd=True, page_code=page_code, allocation_length=allocation_length
             )
         )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
-        return inq.parse_vpd(_data(result))
+        return scsi.parse_vpd(_data(result))
 
     async def supported_vpd_pages(self: _Session, *, lun: int | None = None) -> list[int]:
         """The VPD page codes the logical unit supports (page 0x00)."""
         page = await ScsiCommands.inquiry_vpd(self, 0x00, lun=lun)
-        assert isinstance(page, inq.SupportedVpdPages)
+        assert isinstance(page, scsi.SupportedVpdPages)
         return list(page.supported_pages)
 
     async def unit_serial_number(self: _Session, *, lun: int | None = None) -> str | None:
         """The unit serial number (page 0x80)."""
         page = await ScsiCommands.inquiry_vpd(self, 0x80, lun=lun)
-        assert isinstance(page, inq.UnitSerialNumber)
+        assert isinstance(page, scsi.UnitSerialNumber)
         return page.product_serial_number
 
     async def device_identification(
         self: _Session, *, lun: int | None = None
-    ) -> inq.DeviceIdentification:
+    ) -> scsi.DeviceIdentification:
         """The designators of the logical unit and its ports (page 0x83)."""
         page = await ScsiCommands.inquiry_vpd(self, 0x83, lun=lun)
-        assert isinstance(page, inq.DeviceIdentification)
+        assert isinstance(page, scsi.DeviceIdentification)
         return page
 
-    async def block_limits(self: _Session, *, lun: int | None = None) -> inq.BlockLimits:
+    async def block_limits(self: _Session, *, lun: int | None = None) -> scsi.BlockLimits:
         """Block Limits (page 0xB0)."""
         page = await ScsiCommands.inquiry_vpd(self, 0xB0, lun=lun)
-        assert isinstance(page, inq.BlockLimits)
+        assert isinstance(page, scsi.BlockLimits)
         return page
 
     async def logical_block_provisioning(
         self: _Session, *, lun: int | None = None
-    ) -> inq.LogicalBlockProvisioning:
+    ) -> scsi.LogicalBlockProvisioning:
         """Logical Block Provisioning (page 0xB2)."""
         page = await ScsiCommands.inquiry_vpd(self, 0xB2, lun=lun)
-        assert isinstance(page, inq.LogicalBlockProvisioning)
+        assert isinstance(page, scsi.LogicalBlockProvisioning)
         return page
 
     async def report_luns(
         self: _Session, *, select_report: int = 0, allocation_length: int = 16384
-    ) -> luns.ReportLunsData:
+    ) -> scsi.ReportLunsData:
         """REPORT LUNS (sent to LUN 0); the 8-byte LUNs decoded."""
         cdb = _encode(
-            lambda: cdb_spc.ReportLuns(
+            lambda: scsi.ReportLuns(
                 select_report=select_report, allocation_length=allocation_length
             )
         )
         result = await self.execute(cdb, data_in=allocation_length, lun=0)
-        return luns.parse_report_luns(_data(result))
+        return scsi.parse_report_luns(_data(result))
 
     async def mode_sense(
         self: _Session,
@@ -203,10 +203,10 @@ class ScsiCommands:
         dbd: bool = False,
         allocation_length: int = 4096,
         lun: int | None = None,
-    ) -> mode.ModeParameters:
+    ) -> scsi.ModeParameters:
         """MODE SENSE(10): mode parameter header, block descriptors and pages."""
         cdb = _encode(
-            lambda: cdb_spc.ModeSense10(
+            lambda: scsi.ModeSense10(
                 page_code=page_code,
                 subpage_code=subpage_code,
                 pc=pc,
@@ -216,7 +216,7 @@ class ScsiCommands:
             )
         )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
-        return mode.parse_mode_sense10(_data(result))
+        return scsi.parse_mode_sense10(_data(result))
 
     async def mode_sense6(
         self: _Session,
@@ -227,10 +227,10 @@ class ScsiCommands:
         dbd: bool = False,
         allocation_length: int = 255,
         lun: int | None = None,
-    ) -> mode.ModeParameters:
+    ) -> scsi.ModeParameters:
         """MODE SENSE(6)."""
         cdb = _encode(
-            lambda: cdb_spc.ModeSense6(
+            lambda: scsi.ModeSense6(
                 page_code=page_code,
                 subpage_code=subpage_code,
                 pc=pc,
@@ -239,19 +239,19 @@ class ScsiCommands:
             )
         )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
-        return mode.parse_mode_sense6(_data(result))
+        return scsi.parse_mode_sense6(_data(result))
 
     async def mode_select(
         self: _Session,
-        parameters: mode.ModeParameters,
+        parameters: scsi.ModeParameters,
         *,
         save: bool = False,
         lun: int | None = None,
     ) -> None:
         """MODE SELECT(10) of ``parameters`` (as returned by :meth:`mode_sense`, changed)."""
-        data = _checked(mode.marshal_mode_select10, parameters)
+        data = _checked(scsi.marshal_mode_select10, parameters)
         cdb = _encode(
-            lambda: cdb_spc.ModeSelect10(parameter_list_length=len(data), pf=True, sp=save)
+            lambda: scsi.ModeSelect10(parameter_list_length=len(data), pf=True, sp=save)
         )
         await self.execute(cdb, data_out=data, lun=lun)
 
@@ -259,26 +259,26 @@ class ScsiCommands:
 
     async def read_capacity10(
         self: _Session, *, lun: int | None = None
-    ) -> capacity.ReadCapacity10Data:
+    ) -> scsi.ReadCapacity10Data:
         """READ CAPACITY(10)."""
-        result = await self.execute(_encode(lambda: cdb_block.ReadCapacity10()), data_in=8, lun=lun)
-        return capacity.parse_read_capacity10(_data(result))
+        result = await self.execute(_encode(lambda: scsi.ReadCapacity10()), data_in=8, lun=lun)
+        return scsi.parse_read_capacity10(_data(result))
 
     async def read_capacity16(
         self: _Session, *, lun: int | None = None
-    ) -> capacity.ReadCapacity16Data:
+    ) -> scsi.ReadCapacity16Data:
         """READ CAPACITY(16): last LBA, block length, protection and provisioning bits.
 
         Also refreshes what :meth:`block_size` and :meth:`num_blocks` remember.
         """
         result = await self.execute(
-            _encode(lambda: cdb_block.ReadCapacity16(allocation_length=32)), data_in=32, lun=lun
+            _encode(lambda: scsi.ReadCapacity16(allocation_length=32)), data_in=32, lun=lun
         )
         if len(result.data) < 12:
             raise ProtocolError(
                 f"READ CAPACITY(16) returned {len(result.data)} bytes; at least 12 expected"
             )
-        parsed = capacity.parse_read_capacity16(_data(result))
+        parsed = scsi.parse_read_capacity16(_data(result))
         key = self.lun if lun is None else lun
         if parsed.logical_block_length:
             self._block_sizes[key] = parsed.logical_block_length
@@ -528,7 +528,7 @@ class ScsiCommands:
     ) -> None:
         """VERIFY(16): the medium check, or (with ``data``) a byte-by-byte compare."""
         cdb = _encode(
-            lambda: cdb_block.Verify16(
+            lambda: scsi.Verify16(
                 lba=lba, verification_length=blocks, bytchk=1 if data is not None else 0
             )
         )
@@ -548,7 +548,7 @@ class ScsiCommands:
         if data is None:
             data = bytes(await self.block_size(lun=lun))
         cdb = _encode(
-            lambda: cdb_block.WriteSame16(
+            lambda: scsi.WriteSame16(
                 lba=lba, number_of_logical_blocks=blocks, unmap=unmap, anchor=anchor
             )
         )
@@ -572,7 +572,7 @@ class ScsiCommands:
                 "compare and write data must be the same whole number of blocks"
             )
         cdb = _encode(
-            lambda: cdb_block.CompareAndWrite(
+            lambda: scsi.CompareAndWrite(
                 lba=lba, number_of_logical_blocks=len(compare) // block
             )
         )
@@ -588,7 +588,7 @@ class ScsiCommands:
     ) -> None:
         """SYNCHRONIZE CACHE(16); ``blocks`` 0 means to the last LBA."""
         cdb = _encode(
-            lambda: cdb_block.SynchronizeCache16(
+            lambda: scsi.SynchronizeCache16(
                 lba=lba, number_of_logical_blocks=blocks, immed=immed
             )
         )
@@ -596,13 +596,13 @@ class ScsiCommands:
 
     async def get_lba_status(
         self: _Session, lba: int = 0, *, allocation_length: int = 4096, lun: int | None = None
-    ) -> capacity.GetLbaStatusData:
+    ) -> scsi.GetLbaStatusData:
         """GET LBA STATUS: which ranges from ``lba`` on are mapped, deallocated or anchored."""
         cdb = _encode(
-            lambda: cdb_block.GetLbaStatus(starting_lba=lba, allocation_length=allocation_length)
+            lambda: scsi.GetLbaStatus(starting_lba=lba, allocation_length=allocation_length)
         )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
-        return capacity.parse_get_lba_status(_data(result))
+        return scsi.parse_get_lba_status(_data(result))
 
     async def unmap(
         self: _Session,
@@ -612,8 +612,8 @@ class ScsiCommands:
         lun: int | None = None,
     ) -> None:
         """UNMAP the (lba, blocks) ranges."""
-        data = _checked(params.build_unmap_parameter_list, ranges)
-        cdb = _encode(lambda: cdb_block.Unmap(parameter_list_length=len(data), anchor=anchor))
+        data = _checked(scsi.build_unmap_parameter_list, ranges)
+        cdb = _encode(lambda: scsi.Unmap(parameter_list_length=len(data), anchor=anchor))
         await self.execute(cdb, data_out=data, lun=lun)
 
     async def report_supported_opcodes(
@@ -622,15 +622,15 @@ class ScsiCommands:
         timeouts: bool = False,
         allocation_length: int = 65536,
         lun: int | None = None,
-    ) -> reports.SupportedOperationCodes:
+    ) -> scsi.SupportedOperationCodes:
         """REPORT SUPPORTED OPERATION CODES, every command (with timeouts if ``timeouts``)."""
         cdb = _encode(
-            lambda: cdb_spc.ReportSupportedOperationCodes(
+            lambda: scsi.ReportSupportedOperationCodes(
                 rctd=timeouts, allocation_length=allocation_length
             )
         )
         result = await self.execute(cdb, data_in=allocation_length, lun=lun)
-        return reports.parse_supported_operation_codes_all(_data(result))
+        return scsi.parse_supported_operation_codes_all(_data(result))
 
     # ------------------------------------------------------------------ persistent reservations
 
@@ -638,7 +638,7 @@ class ScsiCommands:
         self: _Session, service_action: int, allocation_length: int, lun: int | None
     ) -> bytes:
         cdb = _encode(
-            lambda: cdb_spc.PersistentReserveIn(
+            lambda: scsi.PersistentReserveIn(
                 service_action=service_action, allocation_length=allocation_length
             )
         )
@@ -646,31 +646,31 @@ class ScsiCommands:
 
     async def pr_read_keys(
         self: _Session, *, allocation_length: int = 8192, lun: int | None = None
-    ) -> pr.ReadKeys:
+    ) -> scsi.ReadKeys:
         """PERSISTENT RESERVE IN, READ KEYS: the registered reservation keys."""
         data = await ScsiCommands._pr_in(self, 0, allocation_length, lun)
-        return pr.parse_read_keys(data)
+        return scsi.parse_read_keys(data)
 
     async def pr_read_reservation(
         self: _Session, *, allocation_length: int = 8192, lun: int | None = None
-    ) -> pr.ReadReservation:
+    ) -> scsi.ReadReservation:
         """PERSISTENT RESERVE IN, READ RESERVATION: the reservation held, if any."""
         data = await ScsiCommands._pr_in(self, 1, allocation_length, lun)
-        return pr.parse_read_reservation(data)
+        return scsi.parse_read_reservation(data)
 
     async def pr_report_capabilities(
         self: _Session, *, lun: int | None = None
-    ) -> pr.ReportCapabilities:
+    ) -> scsi.ReportCapabilities:
         """PERSISTENT RESERVE IN, REPORT CAPABILITIES."""
         data = await ScsiCommands._pr_in(self, 2, 8, lun)
-        return pr.parse_report_capabilities(data)
+        return scsi.parse_report_capabilities(data)
 
     async def pr_read_full_status(
         self: _Session, *, allocation_length: int = 8192, lun: int | None = None
-    ) -> pr.ReadFullStatus:
+    ) -> scsi.ReadFullStatus:
         """PERSISTENT RESERVE IN, READ FULL STATUS: every registration and its I_T nexus."""
         data = await ScsiCommands._pr_in(self, 3, allocation_length, lun)
-        return pr.parse_read_full_status(data)
+        return scsi.parse_read_full_status(data)
 
     async def pr_out(
         self: _Session,
@@ -691,10 +691,10 @@ class ScsiCommands:
         exclusive, 3 exclusive access, 5/6 registrants only, 7/8 all registrants.
         """
         data = _checked(
-            pr.pr_out_parameter_list, key, service_action_key, aptpl=aptpl, all_tg_pt=all_tg_pt
+            scsi.pr_out_parameter_list, key, service_action_key, aptpl=aptpl, all_tg_pt=all_tg_pt
         )
         cdb = _encode(
-            lambda: cdb_spc.PersistentReserveOut(
+            lambda: scsi.PersistentReserveOut(
                 service_action=service_action,
                 scope=scope,
                 type=type,

@@ -6,11 +6,11 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Generator
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Unpack
 
-from pyiscsi import errors
+from pyiscsi import errors, scsi
+from pyiscsi._dataclass import dataclass
 from pyiscsi.aio.commands import ScsiCommands
 from pyiscsi.aio.driver import Driver
 from pyiscsi.config import SessionConfig
@@ -28,7 +28,6 @@ from pyiscsi.protocol.tasks import (
 )
 from pyiscsi.protocol.text import parse_send_targets
 from pyiscsi.scsi.luns import encode_lun
-from pyiscsi.scsi.sense import Sense, parse_sense
 
 __all__ = ["Command", "ScsiResult", "Session", "connect", "discover"]
 
@@ -55,7 +54,7 @@ class ScsiResult:
     residual: int = 0
     underflow: bool = False
     overflow: bool = False
-    sense: Sense | None = None
+    sense: scsi.Sense | None = None
     sense_data: bytes = b""
 
     @property
@@ -372,7 +371,7 @@ class Session(ScsiCommands):
         sense = None
         if task.sense:
             try:
-                sense = parse_sense(task.sense)
+                sense = scsi.parse_sense(task.sense)  # the sense module loads on first use
             except ValueError as exc:
                 log.warning("target sent undecodable sense data: %s", exc)
         result = ScsiResult(
@@ -528,7 +527,7 @@ def _byte_view(name: str, data: object) -> memoryview:
 
 def _describe_sense(sense: bytes) -> str:
     try:
-        return str(parse_sense(sense))
+        return str(scsi.parse_sense(sense))
     except ValueError:
         return f"undecodable sense {sense.hex()}"
 

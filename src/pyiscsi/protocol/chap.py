@@ -16,15 +16,15 @@ from __future__ import annotations
 import base64 as _base64
 import binascii
 import collections
-import hashlib
-import hmac
 import logging
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -33,6 +33,9 @@ from pyiscsi.errors import (
     ProtocolError,
 )
 from pyiscsi.protocol.keys import parse_number
+
+if TYPE_CHECKING:
+    import hashlib
 
 __all__ = [
     "AUTH_ALGORITHMS",
@@ -111,6 +114,8 @@ def _was_issued(challenge: bytes) -> bool:
 
 
 def _new_hash(algorithm: ChapAlgorithm) -> hashlib._Hash:
+    import hashlib  # a login without CHAP does not need it
+
     return hashlib.new(_HASH_NAMES[algorithm], usedforsecurity=False)
 
 
@@ -334,6 +339,8 @@ class ChapInitiator:
             raise AuthenticationError(
                 "target failed mutual CHAP authentication: malformed CHAP_R"
             ) from None
+        import hmac
+
         if not hmac.compare_digest(received, expected):
             raise AuthenticationError("target failed mutual CHAP authentication: wrong CHAP_R")
         self._state = "done"

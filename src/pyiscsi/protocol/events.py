@@ -6,10 +6,10 @@ Asynchronous Message, and orders: open a TCP connection to a portal, close the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from pyiscsi import errors
+from pyiscsi._dataclass import dataclass
 from pyiscsi.protocol import pdu as P
 from pyiscsi.protocol.tasks import Task
 

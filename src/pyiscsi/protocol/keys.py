@@ -24,8 +24,9 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.errors import (
     ConfigurationError,
     LocalProtocolError,

@@ -26,10 +26,10 @@ the target has moved us to full feature phase.  It does no I/O.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from enum import IntEnum
 
 from pyiscsi import errors
+from pyiscsi._dataclass import dataclass
 from pyiscsi.protocol.chap import ChapCredentials, ChapInitiator
 from pyiscsi.protocol.keys import (
     Negotiated,

@@ -21,10 +21,11 @@ Sequence numbers (CmdSN, StatSN, DataSN, R2TSN) are explained where they are use
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from enum import IntEnum
 from typing import ClassVar, TypeAlias
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.errors import ProtocolError
 from pyiscsi.protocol.digest import crc32c
 

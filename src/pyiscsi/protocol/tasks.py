@@ -18,9 +18,11 @@ The SCSI data path lives in :class:`ScsiTask`:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 from typing import TYPE_CHECKING
+
+from pyiscsi._dataclass import dataclass
 
 if TYPE_CHECKING:
     from pyiscsi.errors import ISCSIError

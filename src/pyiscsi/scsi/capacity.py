@@ -8,9 +8,10 @@ other fields are None when cut off.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi._fields import FieldSpec
 from pyiscsi.scsi._fields import be as _be
 from pyiscsi.scsi._fields import unpack as _unpack

@@ -4,117 +4,127 @@ Every builder is a ``@dataclass(slots=True)`` subclass of :class:`CDB`: set fiel
 ``encode()`` gives the bytes, ``Class.decode(cdb)`` parses them back. Fields out of range raise
 ValueError naming the field. The builders live in :mod:`cdb_spc` (SPC-5, MMC READ TOC),
 :mod:`cdb_copy` (third-party copy), :mod:`cdb_block` and :mod:`cdb_varlen` (SBC-4),
-:mod:`cdb_tape` (SSC-4) and :mod:`cdb_changer` (SMC-3).
+:mod:`cdb_tape` (SSC-4) and :mod:`cdb_changer` (SMC-3); each is imported when one of its
+builders is first asked for here.
 
+>>> from pyiscsi.scsi.cdb import Read10
 >>> Read10(lba=8, transfer_length=2, fua=True).encode().hex()
 '28080000000800000200'
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from pyiscsi.scsi.cdb_base import CDB, DataDirection, FieldInfo
-from pyiscsi.scsi.cdb_block import (
-    CompareAndWrite,
-    FormatUnit,
-    GetLbaStatus,
-    OrWrite16,
-    PreFetch10,
-    PreFetch16,
-    Read6,
-    Read10,
-    Read12,
-    Read16,
-    ReadCapacity10,
-    ReadCapacity16,
-    ReadDefectData10,
-    ReadDefectData12,
-    ReportReferrals,
-    Sanitize,
-    StartStopUnit,
-    SynchronizeCache10,
-    SynchronizeCache16,
-    Unmap,
-    Verify10,
-    Verify12,
-    Verify16,
-    Write6,
-    Write10,
-    Write12,
-    Write16,
-    WriteAndVerify10,
-    WriteAndVerify12,
-    WriteAndVerify16,
-    WriteAtomic16,
-    WriteLong16,
-    WriteSame10,
-    WriteSame16,
-)
-from pyiscsi.scsi.cdb_changer import (
-    ExchangeMedium,
-    InitializeElementStatus,
-    InitializeElementStatusWithRange,
-    MoveMedium,
-    ReadElementStatus,
-)
-from pyiscsi.scsi.cdb_copy import (
-    CopyOperationAbort,
-    ExtendedCopy,
-    PopulateToken,
-    ReceiveCopyResults,
-    ReceiveCopyStatusLid4,
-    ReceiveRodTokenInformation,
-    WriteUsingToken,
-)
-from pyiscsi.scsi.cdb_spc import (
-    Inquiry,
-    LogSelect,
-    LogSense,
-    ModeSelect6,
-    ModeSelect10,
-    ModeSense6,
-    ModeSense10,
-    PersistentReserveIn,
-    PersistentReserveOut,
-    PreventAllowMediumRemoval,
-    ReadBuffer10,
-    ReadToc,
-    ReceiveDiagnosticResults,
-    Release6,
-    ReportIdentifyingInformation,
-    ReportLuns,
-    ReportSupportedOperationCodes,
-    ReportSupportedTaskManagementFunctions,
-    ReportTargetPortGroups,
-    ReportTimestamp,
-    RequestSense,
-    Reserve6,
-    SecurityProtocolIn,
-    SecurityProtocolOut,
-    SendDiagnostic,
-    TestUnitReady,
-    WriteBuffer,
-)
-from pyiscsi.scsi.cdb_tape import (
-    Erase6,
-    LoadUnload,
-    Locate10,
-    Locate16,
-    ReadBlockLimits,
-    ReadPosition,
-    Rewind,
-    Space6,
-    Space16,
-    TapeRead6,
-    TapeWrite6,
-    WriteFilemarks6,
-)
-from pyiscsi.scsi.cdb_varlen import (
-    Read32,
-    Verify32,
-    Write32,
-    WriteAndVerify32,
-    WriteSame32,
-)
+
+if TYPE_CHECKING:
+    from pyiscsi.scsi.cdb_block import (
+        CompareAndWrite,
+        FormatUnit,
+        GetLbaStatus,
+        OrWrite16,
+        PreFetch10,
+        PreFetch16,
+        Read6,
+        Read10,
+        Read12,
+        Read16,
+        ReadCapacity10,
+        ReadCapacity16,
+        ReadDefectData10,
+        ReadDefectData12,
+        ReportReferrals,
+        Sanitize,
+        StartStopUnit,
+        SynchronizeCache10,
+        SynchronizeCache16,
+        Unmap,
+        Verify10,
+        Verify12,
+        Verify16,
+        Write6,
+        Write10,
+        Write12,
+        Write16,
+        WriteAndVerify10,
+        WriteAndVerify12,
+        WriteAndVerify16,
+        WriteAtomic16,
+        WriteLong16,
+        WriteSame10,
+        WriteSame16,
+    )
+    from pyiscsi.scsi.cdb_changer import (
+        ExchangeMedium,
+        InitializeElementStatus,
+        InitializeElementStatusWithRange,
+        MoveMedium,
+        ReadElementStatus,
+    )
+    from pyiscsi.scsi.cdb_copy import (
+        CopyOperationAbort,
+        ExtendedCopy,
+        PopulateToken,
+        ReceiveCopyResults,
+        ReceiveCopyStatusLid4,
+        ReceiveRodTokenInformation,
+        WriteUsingToken,
+    )
+    from pyiscsi.scsi.cdb_spc import (
+        Inquiry,
+        LogSelect,
+        LogSense,
+        ModeSelect6,
+        ModeSelect10,
+        ModeSense6,
+        ModeSense10,
+        PersistentReserveIn,
+        PersistentReserveOut,
+        PreventAllowMediumRemoval,
+        ReadBuffer10,
+        ReadToc,
+        ReceiveDiagnosticResults,
+        Release6,
+        ReportIdentifyingInformation,
+        ReportLuns,
+        ReportSupportedOperationCodes,
+        ReportSupportedTaskManagementFunctions,
+        ReportTargetPortGroups,
+        ReportTimestamp,
+        RequestSense,
+        Reserve6,
+        SecurityProtocolIn,
+        SecurityProtocolOut,
+        SendDiagnostic,
+        TestUnitReady,
+        WriteBuffer,
+    )
+    from pyiscsi.scsi.cdb_tape import (
+        Erase6,
+        LoadUnload,
+        Locate10,
+        Locate16,
+        ReadBlockLimits,
+        ReadPosition,
+        Rewind,
+        Space6,
+        Space16,
+        TapeRead6,
+        TapeWrite6,
+        WriteFilemarks6,
+    )
+    from pyiscsi.scsi.cdb_varlen import (
+        Read32,
+        Verify32,
+        Write32,
+        WriteAndVerify32,
+        WriteSame32,
+    )
+
+    #: every builder class, grouped by module
+    ALL_BUILDERS: tuple[type[CDB], ...]
 
 __all__ = [
     "ALL_BUILDERS",
@@ -215,56 +225,110 @@ __all__ = [
     "decode_cdb",
 ]
 
-#: every builder class, grouped by module
-ALL_BUILDERS: tuple[type[CDB], ...] = (
-    Inquiry, LogSelect, LogSense, ModeSelect10, ModeSelect6, ModeSense10, ModeSense6,
-    PersistentReserveIn, PersistentReserveOut, PreventAllowMediumRemoval, ReadBuffer10, ReadToc,
-    ReceiveDiagnosticResults, Release6, ReportIdentifyingInformation, ReportLuns,
-    ReportSupportedOperationCodes, ReportSupportedTaskManagementFunctions,
-    ReportTargetPortGroups, ReportTimestamp, RequestSense, Reserve6, SecurityProtocolIn,
-    SecurityProtocolOut, SendDiagnostic, TestUnitReady, WriteBuffer,
-    CopyOperationAbort, ExtendedCopy, PopulateToken, ReceiveCopyResults, ReceiveCopyStatusLid4,
-    ReceiveRodTokenInformation, WriteUsingToken,
-    CompareAndWrite, FormatUnit, GetLbaStatus, OrWrite16, PreFetch10, PreFetch16, Read10,
-    Read12, Read16, Read6, ReadCapacity10, ReadCapacity16, ReadDefectData10, ReadDefectData12,
-    ReportReferrals, Sanitize, StartStopUnit, SynchronizeCache10, SynchronizeCache16, Unmap,
-    Verify10, Verify12, Verify16, Write10, Write12, Write16, Write6, WriteAndVerify10,
-    WriteAndVerify12, WriteAndVerify16, WriteAtomic16, WriteLong16, WriteSame10, WriteSame16,
-    Read32, Verify32, Write32, WriteAndVerify32, WriteSame32,
-    Erase6, LoadUnload, Locate10, Locate16, ReadBlockLimits, ReadPosition, Rewind, Space16,
-    Space6, TapeRead6, TapeWrite6, WriteFilemarks6,
-    ExchangeMedium, InitializeElementStatus, InitializeElementStatusWithRange, MoveMedium,
-    ReadElementStatus,
-)  # fmt: skip
+# The builders of each module, in ALL_BUILDERS order (tests/unit/scsi/test_namespace.py checks
+# them against the modules' __all__). A builder's module is imported when it is first asked for.
+_BUILDERS: dict[str, str] = {
+    "cdb_spc": (
+        "Inquiry LogSelect LogSense ModeSelect10 ModeSelect6 ModeSense10 ModeSense6 "
+        "PersistentReserveIn PersistentReserveOut PreventAllowMediumRemoval ReadBuffer10 "
+        "ReadToc ReceiveDiagnosticResults Release6 ReportIdentifyingInformation ReportLuns "
+        "ReportSupportedOperationCodes ReportSupportedTaskManagementFunctions "
+        "ReportTargetPortGroups ReportTimestamp RequestSense Reserve6 SecurityProtocolIn "
+        "SecurityProtocolOut SendDiagnostic TestUnitReady WriteBuffer"
+    ),
+    "cdb_copy": (
+        "CopyOperationAbort ExtendedCopy PopulateToken ReceiveCopyResults ReceiveCopyStatusLid4 "
+        "ReceiveRodTokenInformation WriteUsingToken"
+    ),
+    "cdb_block": (
+        "CompareAndWrite FormatUnit GetLbaStatus OrWrite16 PreFetch10 PreFetch16 Read10 Read12 "
+        "Read16 Read6 ReadCapacity10 ReadCapacity16 ReadDefectData10 ReadDefectData12 "
+        "ReportReferrals Sanitize StartStopUnit SynchronizeCache10 SynchronizeCache16 Unmap "
+        "Verify10 Verify12 Verify16 Write10 Write12 Write16 Write6 WriteAndVerify10 "
+        "WriteAndVerify12 WriteAndVerify16 WriteAtomic16 WriteLong16 WriteSame10 WriteSame16"
+    ),
+    "cdb_varlen": "Read32 Verify32 Write32 WriteAndVerify32 WriteSame32",
+    "cdb_tape": (
+        "Erase6 LoadUnload Locate10 Locate16 ReadBlockLimits ReadPosition Rewind Space16 Space6 "
+        "TapeRead6 TapeWrite6 WriteFilemarks6"
+    ),
+    "cdb_changer": (
+        "ExchangeMedium InitializeElementStatus InitializeElementStatusWithRange MoveMedium "
+        "ReadElementStatus"
+    ),
+}
+_HOME: dict[str, str] = {
+    name: module for module, names in _BUILDERS.items() for name in names.split()
+}
+
+
+def _builder(name: str) -> type[CDB]:
+    cls: type[CDB] = getattr(importlib.import_module(f"pyiscsi.scsi.{_HOME[name]}"), name)
+    return cls
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, which see the imports above instead
+
+    def __getattr__(name: str) -> object:
+        """A builder (or ALL_BUILDERS), its module imported on first use."""
+        if name == "ALL_BUILDERS":
+            value = tuple(_builder(n) for names in _BUILDERS.values() for n in names.split())
+        elif name in _HOME:
+            value = _builder(name)
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})
+
 
 # Opcodes that mean different commands on different device types: type -> opcode -> class.
 _TAPE = 0x01
 _CHANGER = 0x08
-_BY_DEVICE_TYPE: dict[int, dict[int, type[CDB]]] = {
+_BY_DEVICE_TYPE: dict[int, dict[int, str]] = {
     _TAPE: {
-        0x08: TapeRead6,
-        0x0A: TapeWrite6,
-        0x1B: LoadUnload,
-        0x34: ReadPosition,
-        0x91: Space16,
+        0x08: "TapeRead6",
+        0x0A: "TapeWrite6",
+        0x1B: "LoadUnload",
+        0x34: "ReadPosition",
+        0x91: "Space16",
     },
-    _CHANGER: {0x37: InitializeElementStatusWithRange},
+    _CHANGER: {0x37: "InitializeElementStatusWithRange"},
 }
-_SHADOWED = {cls for table in _BY_DEVICE_TYPE.values() for cls in table.values()}
+_Tables = tuple[
+    dict[int, dict[int, type[CDB]]],  # device type -> opcode -> builder
+    dict[int, type[CDB]],  # opcode -> the builder that takes the service action (or has none)
+    dict[int, dict[int, type[CDB]]],  # opcode -> service action -> builder of that one
+]
+_TABLES: _Tables | None = None
 
-# opcode -> the builder that takes the service action as a field (or has none), and
-# opcode -> {service action: builder} for builders of one service action; the latter win.
-_SINGLE: dict[int, type[CDB]] = {}
-_BY_SA: dict[int, dict[int, type[CDB]]] = {}
-for _cls in ALL_BUILDERS:
-    if _cls in _SHADOWED:
-        continue
-    if _cls.fixed_service_action is None:
-        if _cls.opcode in _SINGLE:
-            raise AssertionError(f"two builders for opcode 0x{_cls.opcode:02x}")
-        _SINGLE[_cls.opcode] = _cls
-    else:
-        _BY_SA.setdefault(_cls.opcode, {})[_cls.fixed_service_action] = _cls
+
+def _tables() -> _Tables:
+    """decode_cdb's lookup tables, made on its first call (it imports every builder)."""
+    global _TABLES
+    by_device_type = {
+        kind: {op: _builder(name) for op, name in table.items()}
+        for kind, table in _BY_DEVICE_TYPE.items()
+    }
+    shadowed = {cls for table in by_device_type.values() for cls in table.values()}
+    # builders of one service action win over the one that takes it as a field
+    single: dict[int, type[CDB]] = {}
+    by_sa: dict[int, dict[int, type[CDB]]] = {}
+    for names in _BUILDERS.values():
+        for name in names.split():
+            cls = _builder(name)
+            if cls in shadowed:
+                continue
+            if cls.fixed_service_action is None:
+                if cls.opcode in single:
+                    raise AssertionError(f"two builders for opcode 0x{cls.opcode:02x}")
+                single[cls.opcode] = cls
+            else:
+                by_sa.setdefault(cls.opcode, {})[cls.fixed_service_action] = cls
+    _TABLES = (by_device_type, single, by_sa)
+    return _TABLES
 
 
 def _service_action(cdb: bytes | bytearray | memoryview) -> int:
@@ -286,19 +350,20 @@ def decode_cdb(cdb: bytes | bytearray | memoryview, device_type: int = 0) -> CDB
     """
     if len(cdb) == 0:
         raise ValueError("empty CDB")
+    by_device_type, single, by_sa = _TABLES or _tables()
     op = cdb[0]
-    cls = _BY_DEVICE_TYPE.get(device_type, {}).get(op)
+    cls = by_device_type.get(device_type, {}).get(op)
     if cls is None:
-        table = _BY_SA.get(op)
+        table = by_sa.get(op)
         if table is not None:
             sa = _service_action(cdb)
-            cls = table.get(sa) or _SINGLE.get(op)
+            cls = table.get(sa) or single.get(op)
             if cls is None:
                 raise ValueError(
                     f"no CDB builder for operation code 0x{op:02x} service action 0x{sa:02x}"
                 )
         else:
-            cls = _SINGLE.get(op)
+            cls = single.get(op)
             if cls is None:
                 raise ValueError(f"no CDB builder for operation code 0x{op:02x}")
     return cls.decode(cdb)

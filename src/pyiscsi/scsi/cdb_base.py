@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal, NamedTuple, Self, TypeVar
+
+from pyiscsi._dataclass import dataclass, field_names
 
 __all__ = ["CDB", "DataDirection", "FieldInfo", "cdb_layout"]
 
@@ -216,7 +217,7 @@ def _checked_items(cls: type[CDB], size: int, spec: str) -> tuple[list[_Item], l
             if used[b]:
                 raise AssertionError(f"{cls.__name__}: layout overlaps at bit {b}")
             used[b] = True
-    names = [f.name for f in fields(cls)]
+    names = field_names(cls)
     declared = [it.name for it in items if it.name]
     if sorted(names) != sorted(declared):
         raise AssertionError(f"{cls.__name__}: fields {names} vs layout {declared}")

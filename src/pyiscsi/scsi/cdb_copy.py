@@ -7,9 +7,9 @@ byte 1 bits 4-0. :class:`ExtendedCopy` and :class:`ReceiveCopyResults` take thei
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi.cdb_base import CDB, DataDirection, cdb_layout
 from pyiscsi.scsi.opcodes import (
     ExtendedCopyServiceAction,

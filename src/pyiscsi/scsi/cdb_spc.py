@@ -5,9 +5,9 @@ Byte and bit positions in each layout string are those of the standard's CDB tab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi.cdb_base import CDB, DataDirection, cdb_layout
 from pyiscsi.scsi.opcodes import (
     MaintenanceInServiceAction,

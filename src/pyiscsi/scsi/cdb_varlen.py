@@ -8,9 +8,9 @@ REFERENCE TAG), ``expected_lbat`` (EXPECTED LOGICAL BLOCK APPLICATION TAG) and `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi.cdb_base import CDB, DataDirection, cdb_layout
 from pyiscsi.scsi.cdb_block import _Verify, _WriteSameNdob
 from pyiscsi.scsi.opcodes import Opcode

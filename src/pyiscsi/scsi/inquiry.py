@@ -10,10 +10,11 @@ says the response was cut. No parser raises on short or lying data.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 from typing import Any
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi._fields import FieldSpec
 from pyiscsi.scsi._fields import be as _be
 from pyiscsi.scsi._fields import text as _text

@@ -12,8 +12,10 @@ Address methods (bits 7-6 of the first byte of each 2-byte level):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
+
+from pyiscsi._dataclass import dataclass
 
 __all__ = [
     "AddressMethod",

@@ -13,9 +13,10 @@ Short data parses as far as it goes: unread fields are None and ``truncated`` is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi._fields import FieldSpec
 from pyiscsi.scsi._fields import be as _be
 from pyiscsi.scsi._fields import pack_into as _pack_into

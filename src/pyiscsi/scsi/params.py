@@ -9,8 +9,9 @@ are their inverses (for round trips and for targets written in Python).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi._fields import be as _be
 from pyiscsi.scsi.inquiry import CodeSet, DesignatorType
 

@@ -8,8 +8,9 @@ Short data parses as far as it goes: unread fields are None, lists hold complete
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi._fields import FieldSpec
 from pyiscsi.scsi._fields import be as _be
 from pyiscsi.scsi._fields import unpack as _unpack

@@ -9,9 +9,10 @@ entries, and ``truncated`` is set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi._fields import FieldSpec
 from pyiscsi.scsi._fields import be as _be
 from pyiscsi.scsi._fields import unpack as _unpack

@@ -8,10 +8,10 @@ return). Parsing never raises IndexError: short data yields what is there and ``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import ClassVar, TypeVar
 
-from pyiscsi.scsi.asc_table import ASC_RANGES, ASC_TABLE
+from pyiscsi._dataclass import dataclass
 from pyiscsi.scsi.status import SenseKey, sense_key_name
 
 __all__ = [
@@ -52,9 +52,6 @@ DESCRIPTOR_CURRENT = 0x72
 DESCRIPTOR_DEFERRED = 0x73
 MAX_SENSE_LENGTH = 252  # SPC-4 4.5.1: sense data shall not exceed 252 bytes
 
-_RANGES: dict[int, tuple[int, int, str]] = {asc: (lo, hi, t) for asc, lo, hi, t in ASC_RANGES}
-
-
 def describe_asc(asc: int, ascq: int) -> str:
     """The T10 description of an ASC/ASCQ pair.
 
@@ -65,14 +62,16 @@ def describe_asc(asc: int, ascq: int) -> str:
     """
     if not (0 <= asc <= 0xFF and 0 <= ascq <= 0xFF):
         raise ValueError(f"ASC and ASCQ must be bytes, got 0x{asc:x}/0x{ascq:x}")
+    from pyiscsi.scsi.asc_table import ASC_RANGES, ASC_TABLE  # big: loaded when first needed
+
     text = ASC_TABLE.get(asc << 8 | ascq)
     if text is not None:
         if text == "Obsolete":
             return f"OBSOLETE ASC/ASCQ 0x{asc:02x}/0x{ascq:02x}"
         return text
-    ranged = _RANGES.get(asc)
-    if ranged is not None and ranged[0] <= ascq <= ranged[1]:
-        return ranged[2].format(nn=f"{ascq:02X}h")
+    for ranged_asc, low, high, template in ASC_RANGES:
+        if ranged_asc == asc and low <= ascq <= high:
+            return template.format(nn=f"{ascq:02X}h")
     if asc >= 0x80 or ascq >= 0x80:
         return f"VENDOR SPECIFIC ASC/ASCQ 0x{asc:02x}/0x{ascq:02x}"
     return f"UNKNOWN ASC/ASCQ 0x{asc:02x}/0x{ascq:02x}"

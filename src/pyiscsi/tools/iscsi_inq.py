@@ -289,6 +289,7 @@ TOOL = common.Tool(
     "Send INQUIRY to an iSCSI LUN and print the standard data or a VPD page.",
     add_options,
     body,
+    uvloop=False,
 )
 
 

@@ -279,6 +279,7 @@ TOOL = common.Tool(
     add_options,
     list_targets,
     portal_url=True,
+    uvloop=False,
 )
 
 

@@ -336,7 +336,11 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
 
 
 TOOL = common.Tool(
-    PROG, "Persistent reservations of an iSCSI LUN (sg_persist style).", add_options, body
+    PROG,
+    "Persistent reservations of an iSCSI LUN (sg_persist style).",
+    add_options,
+    body,
+    uvloop=False,
 )
 
 

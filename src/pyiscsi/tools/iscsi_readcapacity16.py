@@ -66,8 +66,9 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
     async with common.open_lun(args) as session:
         rc = await read_capacity16(session)
     out.lines(format_read_capacity16(rc, size_only=args.size))
-    out.data.update(common.jsonable(rc))
-    out.data["total_size"] = total_size(rc)
+    if out.json:
+        out.data.update(common.jsonable(rc))
+        out.data["total_size"] = total_size(rc)
     return common.EXIT_OK
 
 
@@ -76,6 +77,7 @@ TOOL = common.Tool(
     "Send READ CAPACITY (16) to an iSCSI LUN and print the capacity fields.",
     add_options,
     body,
+    uvloop=False,
 )
 
 

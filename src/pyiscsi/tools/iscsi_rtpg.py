@@ -127,7 +127,13 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
     return common.EXIT_OK
 
 
-TOOL = common.Tool(PROG, "Report the target port groups (ALUA) of an iSCSI LUN.", add_options, body)
+TOOL = common.Tool(
+    PROG,
+    "Report the target port groups (ALUA) of an iSCSI LUN.",
+    add_options,
+    body,
+    uvloop=False,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

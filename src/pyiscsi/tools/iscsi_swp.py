@@ -82,7 +82,11 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
 
 
 TOOL = common.Tool(
-    PROG, "Show or set the software write protect of an iSCSI LUN.", add_options, body
+    PROG,
+    "Show or set the software write protect of an iSCSI LUN.",
+    add_options,
+    body,
+    uvloop=False,
 )
 
 
