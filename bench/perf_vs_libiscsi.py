@@ -34,6 +34,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE))
+
+import core_micro  # noqa: E402
 
 from tgt import Tgtd  # noqa: E402
 
@@ -202,6 +205,14 @@ def main() -> int:
             print(f"  READ 1 MiB x 8 digests: {dig_iops:.0f} IOPS (without: {plain_iops:.0f})")
         print(
             f"READ 1 MiB x 8 with CRC32C: CPU per MB {statistics.median(per_mb):.2f}x ours without"
+        )
+        plain_core = statistics.median(core_micro.run(MiB, 8, 1600, 256 * 1024) for _ in range(3))
+        dig_core = statistics.median(
+            core_micro.run(MiB, 8, 1600, 256 * 1024, digests=True) for _ in range(3)
+        )
+        print(
+            f"  the core alone (bench/core_micro.py, same bytes, no network): {dig_core:.0f} us "
+            f"per 1 MiB READ with CRC32C, {plain_core:.0f} without ({dig_core / plain_core:.2f}x)"
         )
         tool = [sys.executable, "-m", "pyiscsi.tools.iscsi_readcapacity16", "-s", url]
         asyncio_argparse = [sys.executable, "-c", "import asyncio, argparse"]
