@@ -20,6 +20,7 @@ its start-up):
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import resource
@@ -178,8 +179,8 @@ def main() -> int:
             opts = ["-m", str(depth), "-b", str(blocks), "-t", str(s)]
             pairs(
                 name,
-                lambda opts=opts: run_perf([libiscsi, *opts, url], s),
-                lambda opts=opts: run_perf([*OURS, *opts, url], s),
+                functools.partial(run_perf, [libiscsi, *opts, url], s),
+                functools.partial(run_perf, [*OURS, *opts, url], s),
                 rounds,
                 s,
             )
