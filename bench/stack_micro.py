@@ -83,7 +83,10 @@ def fake_network(base: type[asyncio.AbstractEventLoop]) -> type[asyncio.Abstract
 
     class FakeNetworkLoop(base):  # type: ignore[valid-type,misc]
         async def create_connection(
-            self, protocol_factory: Any, host: str | None = None, port: int | None = None,
+            self,
+            protocol_factory: Any,
+            host: str | None = None,
+            port: int | None = None,
             **kwargs: Any,
         ) -> tuple[Any, Any]:
             protocol = protocol_factory()
