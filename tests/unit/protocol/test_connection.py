@@ -110,7 +110,7 @@ def test_login_agrees_on_tgtd_values() -> None:
     conn, target = connect()
     n = conn.negotiated
     assert n.max_xmit_data_segment_length == 8192
-    assert n.max_recv_data_segment_length == 262144
+    assert n.max_recv_data_segment_length == 1048576  # what we declare
     assert n.initial_r2t is True
     assert n.immediate_data is True
     assert n.first_burst_length == 65536

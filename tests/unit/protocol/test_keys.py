@@ -181,7 +181,7 @@ def test_offer_normal_lists_every_key_in_order() -> None:
     assert [k for k, _ in pairs] == NORMAL_KEYS
     assert dict(pairs) == {
         "HeaderDigest": "None,CRC32C", "DataDigest": "None,CRC32C", "MaxConnections": "1",
-        "InitialR2T": "No", "ImmediateData": "Yes", "MaxRecvDataSegmentLength": "262144",
+        "InitialR2T": "No", "ImmediateData": "Yes", "MaxRecvDataSegmentLength": "1048576",
         "MaxBurstLength": "262144", "FirstBurstLength": "262144", "DefaultTime2Wait": "2",
         "DefaultTime2Retain": "0", "MaxOutstandingR2T": "1", "DataPDUInOrder": "Yes",
         "DataSequenceInOrder": "Yes", "ErrorRecoveryLevel": "0", "IFMarker": "No",
@@ -248,7 +248,7 @@ def test_full_answer_completes_the_negotiation() -> None:
     assert n.complete
     r = n.result()
     assert r == Negotiated(
-        header_digest=False, data_digest=False, max_recv_data_segment_length=262144,
+        header_digest=False, data_digest=False, max_recv_data_segment_length=1048576,
         max_xmit_data_segment_length=65536, max_burst_length=262144,
         first_burst_length=65536, immediate_data=True, initial_r2t=True,
         max_outstanding_r2t=1, default_time2wait=2, default_time2retain=0,
@@ -430,7 +430,7 @@ def test_target_declarations() -> None:
     assert r.target_alias == "disk one"
     assert r.target_portal_group_tag == 1
     assert r.max_xmit_data_segment_length == 131072
-    assert r.max_recv_data_segment_length == 262144
+    assert r.max_recv_data_segment_length == 1048576
     keys = r.as_keys()
     assert keys["TargetAlias"] == "disk one"
     assert keys["TargetPortalGroupTag"] == "1"

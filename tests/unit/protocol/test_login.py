@@ -96,7 +96,7 @@ def test_login_without_authentication() -> None:
     ]
     keys = dict(first)
     assert "AuthMethod" not in keys
-    assert keys["MaxRecvDataSegmentLength"] == "262144"
+    assert keys["MaxRecvDataSegmentLength"] == "1048576"
     assert keys["HeaderDigest"] == "None,CRC32C"
     assert reqs[0].immediate
     assert reqs[0].lun >> 16 == 0x800000000001
