@@ -9,10 +9,10 @@ what they return.  Every error is a :class:`pyiscsi.ISCSIError`.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import TYPE_CHECKING
 
+from pyiscsi._lazy import module_attributes
 from pyiscsi.errors import (
     AuthenticationError,
     CheckConditionError,
@@ -83,24 +83,7 @@ _LAZY: dict[str, str] = {
 }
 
 if not TYPE_CHECKING:  # hidden from type checkers, which see the imports above instead
-
-    def __getattr__(name: str) -> object:
-        """A public name, or a submodule, imported on first use."""
-        home = _LAZY.get(name)
-        if home is None:
-            if not name.startswith("__"):
-                try:
-                    return importlib.import_module(f"{__name__}.{name}")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{__name__}.{name}":
-                        raise
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(home), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = module_attributes(__name__, globals(), _LAZY)
 
 
 __all__ = [

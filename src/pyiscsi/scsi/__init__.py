@@ -17,8 +17,9 @@ name (``ReadCapacity16`` builds the CDB, ``ReadCapacity16Data`` is what it retur
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from pyiscsi._lazy import module_attributes
 
 if TYPE_CHECKING:
     # the submodules, as attributes (not exported: ``import *`` gives __all__ only)
@@ -147,20 +148,6 @@ _HOME: dict[str, str] = {
 if not TYPE_CHECKING:  # hidden from type checkers, which see the imports above instead
     __all__ = list(_HOME)
 
-    def __getattr__(name: str) -> object:
-        """A public name, or a submodule, imported on first use."""
-        home = _HOME.get(name)
-        if home is None:
-            if not name.startswith("__"):
-                try:
-                    return importlib.import_module(f"{__name__}.{name}")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{__name__}.{name}":
-                        raise
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *_HOME, *_EXPORTS})
+    __getattr__, __dir__ = module_attributes(
+        __name__, globals(), {name: f"{__name__}.{home}" for name, home in _HOME.items()}, _EXPORTS
+    )
