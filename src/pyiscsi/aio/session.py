@@ -34,6 +34,8 @@ __all__ = ["Command", "ScsiResult", "Session", "connect", "discover"]
 log = logging.getLogger("pyiscsi.session")
 
 _MAX_CDB = 260  # 16 in the BHS + an Extended CDB AHS of up to 244
+_BUFFER_TYPES = (bytes, bytearray, memoryview)  # tuples: isinstance is faster than on a union
+_NUMBER_TYPES = (int, float)
 _MAX_LUN = 16383  # what encode_lun reaches (flat space addressing)
 # AsyncEvent codes
 _ASYNC_SCSI_EVENT = 0
@@ -259,7 +261,7 @@ class Session(ScsiCommands):
         """
         if self.discovery:
             raise errors.LocalProtocolError("a discovery session cannot run SCSI commands")
-        if not isinstance(cdb, bytes | bytearray | memoryview):
+        if not isinstance(cdb, _BUFFER_TYPES):
             raise errors.ConfigurationError(f"cdb must be bytes, not {type(cdb).__name__}")
         if not 1 <= len(cdb) <= _MAX_CDB:
             raise errors.ConfigurationError(f"a CDB is 1 to {_MAX_CDB} bytes, not {len(cdb)}")
@@ -280,7 +282,7 @@ class Session(ScsiCommands):
             view = None
         if timeout is None:
             timeout = self.config.command_timeout
-        elif isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        elif isinstance(timeout, bool) or not isinstance(timeout, _NUMBER_TYPES) or timeout <= 0:
             raise errors.ConfigurationError(f"timeout must be positive seconds, not {timeout!r}")
         lun_field = self._lun_field if lun is None else _lun_field(lun)
         if attribute.__class__ is not TaskAttribute:
