@@ -47,17 +47,58 @@ class _LoopThread:
             return cls._loop
 
 
+class _Call:
+    """One blocking call: a coroutine run on the loop thread, a lock released when it is done.
+
+    Lighter than ``run_coroutine_threadsafe`` (no concurrent future, no condition variable):
+    one command at a time is latency-bound, and this hand-off is most of what the blocking
+    API adds to it.
+    """
+
+    __slots__ = ("cancelled", "coro", "finished", "task")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.coro = coro
+        self.task: asyncio.Task[Any] | None = None
+        self.cancelled = False
+        self.finished = threading.Lock()
+        self.finished.acquire()
+
+    def start(self) -> None:
+        """On the loop thread: run the coroutine (unless the caller has given up already)."""
+        if self.cancelled:
+            return
+        self.task = asyncio.ensure_future(self.coro)
+        self.task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self.finished.release()
+
+    def cancel(self) -> None:
+        """On the loop thread: the caller went away (e.g. KeyboardInterrupt)."""
+        self.cancelled = True
+        if self.task is not None:
+            self.task.cancel()  # the command is aborted, the caller's buffer let go
+        else:
+            self.coro.close()
+
+
 def _run(coro: Coroutine[Any, Any, T]) -> T:
     loop = _LoopThread.loop()
     if _running_in(loop):
         coro.close()
         raise RuntimeError("pyiscsi.sync called from its own event loop thread")
-    future = asyncio.run_coroutine_threadsafe(coro, loop)
+    call = _Call(coro)
     try:
-        return future.result()
+        loop.call_soon_threadsafe(call.start)
+        call.finished.acquire()
     except BaseException:
-        future.cancel()  # e.g. KeyboardInterrupt: the command is aborted, the buffer let go
+        loop.call_soon_threadsafe(call.cancel)
         raise
+    task = call.task
+    assert task is not None
+    result: T = task.result()
+    return result
 
 
 def _running_in(loop: asyncio.AbstractEventLoop) -> bool:
