@@ -374,10 +374,10 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
         bs = copy.block_size
         for e in (src, dst):
             if isinstance(e, LunEndpoint):
-                limit = await blockio.max_transfer_blocks(e.session, bs)
-                if limit and args.blocks > limit and not blocks_given:
+                limit = await e.session.max_transfer_blocks()
+                if args.blocks > limit and not blocks_given:
                     args.blocks = limit
-                elif limit and args.blocks > limit:
+                elif args.blocks > limit:
                     raise common.ToolError(
                         f"--blocks {args.blocks} is more than {e.name} takes in one command "
                         f"({limit} blocks)"

@@ -214,8 +214,8 @@ def header_lines(
 async def _check_blocks(session: Session, geo: blockio.Geometry, blocks: int) -> None:
     if blocks > geo.blocks:
         raise common.UsageError(f"-b {blocks} is more than the LUN's {geo.blocks} blocks")
-    limit = await blockio.max_transfer_blocks(session, geo.block_size)
-    if limit and blocks > limit:
+    limit = await session.max_transfer_blocks()
+    if blocks > limit:
         raise common.UsageError(
             f"-b {blocks} is more than the target's MAXIMUM TRANSFER LENGTH ({limit} blocks)"
         )
