@@ -76,29 +76,27 @@ class LunEndpoint(Endpoint):
         self.name = f"LUN {session.lun} of {session.target_name}"
         self.blocks = geo.blocks
         self.block_size = geo.block_size
-        self.use16 = use16
+        self.read_cdb: type[cdb.Read16 | cdb.Read10] = cdb.Read16 if use16 else cdb.Read10
+        self.write_cdb: type[cdb.Write16 | cdb.Write10] = cdb.Write16 if use16 else cdb.Write10
+        self.cdb_size = "16" if use16 else "10"  # READ(16) or READ(10)
 
     async def read(self, lba: int, blocks: int) -> bytes:
-        read = cdb.Read16 if self.use16 else cdb.Read10
-        command = read(lba=lba, transfer_length=blocks).encode()
-        what = f"{'READ(16)' if self.use16 else 'READ(10)'} at LBA {lba}"
+        command = self.read_cdb(lba=lba, transfer_length=blocks).encode()
         try:
             result = await self.session.execute(command, data_in=blocks * self.block_size)
         except SCSIStatusError as exc:
-            raise common.scsi_failure(what, exc) from None
+            raise common.scsi_failure(f"READ({self.cdb_size}) at LBA {lba}", exc) from None
         return bytes(result.data)
 
     async def write(self, lba: int, data: bytes) -> None:
         if len(data) % self.block_size:
             data += bytes(-len(data) % self.block_size)
         blocks = len(data) // self.block_size
-        write = cdb.Write16 if self.use16 else cdb.Write10
-        command = write(lba=lba, transfer_length=blocks).encode()
-        what = f"{'WRITE(16)' if self.use16 else 'WRITE(10)'} at LBA {lba}"
+        command = self.write_cdb(lba=lba, transfer_length=blocks).encode()
         try:
             await self.session.execute(command, data_out=data)
         except SCSIStatusError as exc:
-            raise common.scsi_failure(what, exc) from None
+            raise common.scsi_failure(f"WRITE({self.cdb_size}) at LBA {lba}", exc) from None
 
 
 class FileEndpoint(Endpoint):
@@ -248,12 +246,6 @@ class Copy:
             self.bar.advance(len(data))
 
 
-async def _open_lun(
-    stack: contextlib.AsyncExitStack, args: argparse.Namespace, url: str
-) -> Session:
-    return await stack.enter_async_context(common.open_lun(args, url))
-
-
 async def _lun_designator(session: Session) -> tuple[int, int, bytes]:
     """(code set, designator type, designator) of the LUN for an EXTENDED COPY CSCD."""
     command = cdb.Inquiry(evpd=True, page_code=0x83, allocation_length=1024).encode()
@@ -311,7 +303,7 @@ async def _endpoint(
     stack: contextlib.AsyncExitStack, args: argparse.Namespace, spec: str, *, write: bool
 ) -> Endpoint:
     if is_url(spec):
-        session = await _open_lun(stack, args, spec)
+        session = await stack.enter_async_context(common.open_lun(args, spec))
         geo = await blockio.geometry(session)
         return LunEndpoint(session, geo, args.use16)
     try:
