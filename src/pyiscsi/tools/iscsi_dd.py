@@ -240,10 +240,14 @@ class Copy:
             if not self.args.ignore_errors:
                 raise
             self._ignore(exc)
-        self.copied_blocks += data_blocks
-        self.copied_bytes += len(data)
+        self.done(data_blocks, len(data))
+
+    def done(self, blocks: int, nbytes: int) -> None:
+        """Count a piece copied and advance the bar."""
+        self.copied_blocks += blocks
+        self.copied_bytes += nbytes
         if self.bar is not None:
-            self.bar.advance(len(data))
+            self.bar.advance(nbytes)
 
 
 async def _lun_designator(session: Session) -> tuple[int, int, bytes]:
@@ -282,19 +286,14 @@ async def xcopy(src: LunEndpoint, dst: LunEndpoint, copy: Copy, total: int) -> N
         command = cdb.ExtendedCopy(parameter_list_length=len(data)).encode()
         try:
             await src.session.execute(command, data_out=data)
-        except CheckConditionError as exc:
-            sense = exc.sense
+        except SCSIStatusError as exc:
+            sense = exc.sense if isinstance(exc, CheckConditionError) else None
             if sense is not None and sense.asc == 0x20:  # INVALID COMMAND OPERATION CODE
                 raise common.ToolError(
                     f"the target does not support EXTENDED COPY (--xcopy): {exc}"
                 ) from None
             raise common.scsi_failure(f"EXTENDED COPY at LBA {lba}", exc) from None
-        except SCSIStatusError as exc:
-            raise common.scsi_failure(f"EXTENDED COPY at LBA {lba}", exc) from None
-        copy.copied_blocks += blocks
-        copy.copied_bytes += blocks * src.block_size
-        if copy.bar is not None:
-            copy.bar.advance(blocks * src.block_size)
+        copy.done(blocks, blocks * src.block_size)
 
     await blockio.run_pool(blockio.chunks(0, total, per), work, copy.args.max)
 
