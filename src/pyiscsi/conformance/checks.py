@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 
 from pyiscsi.conformance.device import (
+    CHECK_CONDITION,
+    GOOD,
     INVALID_FIELD_IN_CDB,
     LBA_OUT_OF_RANGE,
     MISCOMPARE_DURING_VERIFY,
@@ -32,10 +34,11 @@ from pyiscsi.conformance.device import (
     is_not_implemented,
     skip_if_not_implemented,
 )
-from pyiscsi.scsi.cdb import ModeSense6, ReportSupportedOperationCodes
+from pyiscsi.scsi.cdb import ModeSense6, ReportSupportedOperationCodes, TestUnitReady
 from pyiscsi.scsi.cdb_base import CDB
 from pyiscsi.scsi.mode import parse_mode_sense6
 from pyiscsi.scsi.reports import parse_supported_operation_codes_one
+from pyiscsi.scsi.status import SenseKey
 
 __all__ = [
     "Result",
@@ -108,11 +111,10 @@ def pattern(blocks: int, block_size: int) -> bytes:
 
 def clear_unit_attentions(sd: Device, tries: int = 8) -> None:
     """TEST UNIT READY until no UNIT ATTENTION is reported (a reset leaves one per nexus)."""
-    from pyiscsi.scsi.cdb import TestUnitReady
-
     for _ in range(tries):
         r = sd.run(TestUnitReady().encode())
-        if not (r.status == 2 and r.sense is not None and int(r.sense.key) == 0x6):
+        sense = r.sense
+        if r.status != CHECK_CONDITION or sense is None or sense.key != SenseKey.UNIT_ATTENTION:
             return
 
 
@@ -133,7 +135,7 @@ def usage_data(sd: Device, opcode: int, service_action: int = 0, servactv: bool 
     )
     r = sd.run(c.encode(), data_in=65535)
     skip_if_not_implemented(r, "REPORT SUPPORTED OPERATION CODES")
-    if r.status != 0:
+    if r.status != GOOD:
         pytest.skip(f"REPORT SUPPORTED OPERATION CODES failed: {r.sense}")
     one = parse_supported_operation_codes_one(r.data)
     return bytes(one.cdb_usage_data or b"")

@@ -17,7 +17,11 @@ import pytest
 import pyiscsi.sync
 from pyiscsi.errors import ISCSIError
 from pyiscsi.scsi import status
-from pyiscsi.scsi.capacity import ReadCapacity16Data, parse_read_capacity16
+from pyiscsi.scsi.capacity import (
+    ReadCapacity16Data,
+    parse_read_capacity10,
+    parse_read_capacity16,
+)
 from pyiscsi.scsi.cdb import (
     Inquiry,
     ModeSense6,
@@ -244,8 +248,9 @@ def learn(dev: Device) -> LunInfo:
     else:
         r = dev.execute(ReadCapacity10().encode(), data_in=8)
         if r.status == GOOD and len(r.data) >= 8:
-            info.num_blocks = int.from_bytes(r.data[0:4], "big") + 1
-            info.block_size = int.from_bytes(r.data[4:8], "big") or 512
+            rc10 = parse_read_capacity10(r.data)
+            info.num_blocks = rc10.returned_logical_block_address + 1
+            info.block_size = rc10.logical_block_length or 512
     r = dev.execute(Inquiry(evpd=True, page_code=0, allocation_length=255).encode(), data_in=255)
     if r.status == GOOD and len(r.data) >= 4:
         info.vpd_pages = list(r.data[4 : 4 + r.data[3]])

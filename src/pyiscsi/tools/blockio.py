@@ -17,7 +17,6 @@ from pyiscsi.scsi.inquiry import BlockLimits, parse_vpd
 from pyiscsi.tools import common
 
 BLOCK_LIMITS_PAGE = 0xB0
-DEFAULT_MAX_TRANSFER = 1 << 20  # bytes per command when the target states no limit (libiscsi)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +52,6 @@ async def block_limits(session: Session) -> BlockLimits | None:
         return None
     page = parse_vpd(bytes(result.data))
     return page if isinstance(page, BlockLimits) else None
-
-
-async def max_transfer_blocks(session: Session, block_size: int) -> int | None:
-    """MAXIMUM TRANSFER LENGTH of the Block Limits page in blocks; None if unstated."""
-    limits = await block_limits(session)
-    if limits is None or not limits.maximum_transfer_length:
-        return None
-    return limits.maximum_transfer_length
 
 
 def byte_range(offset: int, length: int, geo: Geometry) -> tuple[int, int]:
@@ -146,6 +137,4 @@ def first_exception(error: BaseExceptionGroup[BaseException]) -> BaseException:
 
 async def transfer_blocks(session: Session, geo: Geometry, *, cap: int) -> int:
     """Blocks per command: the target's MAXIMUM TRANSFER LENGTH, at most ``cap`` bytes."""
-    limit = await max_transfer_blocks(session, geo.block_size)
-    blocks = max(1, cap // geo.block_size)
-    return min(blocks, limit) if limit else blocks
+    return min(max(1, cap // geo.block_size), await session.max_transfer_blocks())

@@ -52,6 +52,7 @@ from pyiscsi.errors import (
     SCSIStatusError,
 )
 from pyiscsi.scsi import cdb
+from pyiscsi.scsi.status import SenseKey
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -79,14 +80,8 @@ Environment: LIBISCSI_CHAP_USERNAME, LIBISCSI_CHAP_PASSWORD (CHAP, when the URL 
 LIBISCSI_CHAP_TARGET_USERNAME, LIBISCSI_CHAP_TARGET_PASSWORD (mutual CHAP), LIBISCSI_DEBUG (level).
 """
 
-ILLEGAL_REQUEST = 0x5
-UNIT_ATTENTION = 0x6
-DATA_PROTECT = 0x7
-LUN_NOT_SUPPORTED_ASC = 0x25
 WRITE_PROTECTED_ASC = 0x27
 PERIPHERAL_QUALIFIER_NOT_SUPPORTED = 3
-MAX_UNIT_ATTENTIONS = 16
-RESERVATION_CONFLICT = 0x18
 
 _log_handler: logging.Handler | None = None
 
@@ -434,7 +429,9 @@ def error_line(exc: BaseException) -> str:
 
 def _is_write_protected(exc: CheckConditionError) -> bool:
     sense = exc.sense
-    return sense is not None and sense.key == DATA_PROTECT and sense.asc == WRITE_PROTECTED_ASC
+    if sense is None:
+        return False
+    return sense.key == SenseKey.DATA_PROTECT and sense.asc == WRITE_PROTECTED_ASC
 
 
 MainType = Callable[[], "int | Awaitable[int]"] | Coroutine[Any, Any, int]
@@ -643,8 +640,7 @@ def session_options(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword options of :func:`pyiscsi.connect` from the common options (``-i``, ``-x``,
     ``--timeout``).
 
-    ``-x 0`` turns reconnection off; a larger ``-x`` is the session's ``max_reconnects``
-    (where the installed pyiscsi has it).
+    ``-x 0`` turns reconnection off; a larger ``-x`` is the session's ``max_reconnects``.
     """
     options: dict[str, Any] = {
         "initiator_name": args.initiator_name,

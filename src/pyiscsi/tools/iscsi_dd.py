@@ -76,29 +76,27 @@ class LunEndpoint(Endpoint):
         self.name = f"LUN {session.lun} of {session.target_name}"
         self.blocks = geo.blocks
         self.block_size = geo.block_size
-        self.use16 = use16
+        self.read_cdb: type[cdb.Read16 | cdb.Read10] = cdb.Read16 if use16 else cdb.Read10
+        self.write_cdb: type[cdb.Write16 | cdb.Write10] = cdb.Write16 if use16 else cdb.Write10
+        self.cdb_size = "16" if use16 else "10"  # READ(16) or READ(10)
 
     async def read(self, lba: int, blocks: int) -> bytes:
-        read = cdb.Read16 if self.use16 else cdb.Read10
-        command = read(lba=lba, transfer_length=blocks).encode()
-        what = f"{'READ(16)' if self.use16 else 'READ(10)'} at LBA {lba}"
+        command = self.read_cdb(lba=lba, transfer_length=blocks).encode()
         try:
             result = await self.session.execute(command, data_in=blocks * self.block_size)
         except SCSIStatusError as exc:
-            raise common.scsi_failure(what, exc) from None
+            raise common.scsi_failure(f"READ({self.cdb_size}) at LBA {lba}", exc) from None
         return bytes(result.data)
 
     async def write(self, lba: int, data: bytes) -> None:
         if len(data) % self.block_size:
             data += bytes(-len(data) % self.block_size)
         blocks = len(data) // self.block_size
-        write = cdb.Write16 if self.use16 else cdb.Write10
-        command = write(lba=lba, transfer_length=blocks).encode()
-        what = f"{'WRITE(16)' if self.use16 else 'WRITE(10)'} at LBA {lba}"
+        command = self.write_cdb(lba=lba, transfer_length=blocks).encode()
         try:
             await self.session.execute(command, data_out=data)
         except SCSIStatusError as exc:
-            raise common.scsi_failure(what, exc) from None
+            raise common.scsi_failure(f"WRITE({self.cdb_size}) at LBA {lba}", exc) from None
 
 
 class FileEndpoint(Endpoint):
@@ -242,16 +240,14 @@ class Copy:
             if not self.args.ignore_errors:
                 raise
             self._ignore(exc)
-        self.copied_blocks += data_blocks
-        self.copied_bytes += len(data)
+        self.done(data_blocks, len(data))
+
+    def done(self, blocks: int, nbytes: int) -> None:
+        """Count a piece copied and advance the bar."""
+        self.copied_blocks += blocks
+        self.copied_bytes += nbytes
         if self.bar is not None:
-            self.bar.advance(len(data))
-
-
-async def _open_lun(
-    stack: contextlib.AsyncExitStack, args: argparse.Namespace, url: str
-) -> Session:
-    return await stack.enter_async_context(common.open_lun(args, url))
+            self.bar.advance(nbytes)
 
 
 async def _lun_designator(session: Session) -> tuple[int, int, bytes]:
@@ -290,19 +286,14 @@ async def xcopy(src: LunEndpoint, dst: LunEndpoint, copy: Copy, total: int) -> N
         command = cdb.ExtendedCopy(parameter_list_length=len(data)).encode()
         try:
             await src.session.execute(command, data_out=data)
-        except CheckConditionError as exc:
-            sense = exc.sense
+        except SCSIStatusError as exc:
+            sense = exc.sense if isinstance(exc, CheckConditionError) else None
             if sense is not None and sense.asc == 0x20:  # INVALID COMMAND OPERATION CODE
                 raise common.ToolError(
                     f"the target does not support EXTENDED COPY (--xcopy): {exc}"
                 ) from None
             raise common.scsi_failure(f"EXTENDED COPY at LBA {lba}", exc) from None
-        except SCSIStatusError as exc:
-            raise common.scsi_failure(f"EXTENDED COPY at LBA {lba}", exc) from None
-        copy.copied_blocks += blocks
-        copy.copied_bytes += blocks * src.block_size
-        if copy.bar is not None:
-            copy.bar.advance(blocks * src.block_size)
+        copy.done(blocks, blocks * src.block_size)
 
     await blockio.run_pool(blockio.chunks(0, total, per), work, copy.args.max)
 
@@ -311,7 +302,7 @@ async def _endpoint(
     stack: contextlib.AsyncExitStack, args: argparse.Namespace, spec: str, *, write: bool
 ) -> Endpoint:
     if is_url(spec):
-        session = await _open_lun(stack, args, spec)
+        session = await stack.enter_async_context(common.open_lun(args, spec))
         geo = await blockio.geometry(session)
         return LunEndpoint(session, geo, args.use16)
     try:
@@ -374,10 +365,10 @@ async def body(args: argparse.Namespace, out: common.Output) -> int:
         bs = copy.block_size
         for e in (src, dst):
             if isinstance(e, LunEndpoint):
-                limit = await blockio.max_transfer_blocks(e.session, bs)
-                if limit and args.blocks > limit and not blocks_given:
+                limit = await e.session.max_transfer_blocks()
+                if args.blocks > limit and not blocks_given:
                     args.blocks = limit
-                elif limit and args.blocks > limit:
+                elif args.blocks > limit:
                     raise common.ToolError(
                         f"--blocks {args.blocks} is more than {e.name} takes in one command "
                         f"({limit} blocks)"

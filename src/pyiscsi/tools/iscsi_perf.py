@@ -25,14 +25,17 @@ from typing import TextIO
 
 from pyiscsi import Session, parse_url
 from pyiscsi.errors import CheckConditionError, ISCSIError
+from pyiscsi.scsi.opcodes import Opcode
+from pyiscsi.scsi.status import SenseKey, Status
 from pyiscsi.tools import blockio, common
 
 PROG = "iscsi-perf"
 VERSION_LINE = "iscsi-perf (pyiscsi) - libiscsi's benchmark on pyiscsi"
 _RW16 = struct.Struct(">BBQIBB")
-READ16, WRITE16 = 0x88, 0x8A
-BUSY = 0x08
-UNIT_ATTENTION = 0x6
+# plain ints: the worker loop packs and compares them for every command
+READ16, WRITE16 = int(Opcode.READ_16), int(Opcode.WRITE_16)
+BUSY = int(Status.BUSY)
+UNIT_ATTENTION = int(SenseKey.UNIT_ATTENTION)
 MAX_RETRIES_PER_SLOT = 4  # libiscsi gives up after 4 x in-flight BUSY/UNIT ATTENTION retries
 
 
@@ -214,8 +217,8 @@ def header_lines(
 async def _check_blocks(session: Session, geo: blockio.Geometry, blocks: int) -> None:
     if blocks > geo.blocks:
         raise common.UsageError(f"-b {blocks} is more than the LUN's {geo.blocks} blocks")
-    limit = await blockio.max_transfer_blocks(session, geo.block_size)
-    if limit and blocks > limit:
+    limit = await session.max_transfer_blocks()
+    if blocks > limit:
         raise common.UsageError(
             f"-b {blocks} is more than the target's MAXIMUM TRANSFER LENGTH ({limit} blocks)"
         )

@@ -22,13 +22,17 @@ from typing import Any
 from pyiscsi import Session
 from pyiscsi.errors import SCSIStatusError
 from pyiscsi.scsi import cdb, pr
+from pyiscsi.scsi.opcodes import PersistentReserveInServiceAction as In
+from pyiscsi.scsi.opcodes import PersistentReserveOutServiceAction as Out
 from pyiscsi.tools import common
 
 PROG = "iscsi-pr"
 
-READ_KEYS, READ_RESERVATION, REPORT_CAPABILITIES, READ_FULL_STATUS = 0, 1, 2, 3
-REGISTER, RESERVE, RELEASE, CLEAR, PREEMPT, PREEMPT_AND_ABORT = 0, 1, 2, 3, 4, 5
-REGISTER_AND_IGNORE, REGISTER_AND_MOVE = 6, 7
+READ_KEYS, READ_RESERVATION = In.READ_KEYS, In.READ_RESERVATION
+REPORT_CAPABILITIES, READ_FULL_STATUS = In.REPORT_CAPABILITIES, In.READ_FULL_STATUS
+REGISTER, RESERVE, RELEASE, CLEAR = Out.REGISTER, Out.RESERVE, Out.RELEASE, Out.CLEAR
+PREEMPT, PREEMPT_AND_ABORT = Out.PREEMPT, Out.PREEMPT_AND_ABORT
+REGISTER_AND_IGNORE, REGISTER_AND_MOVE = Out.REGISTER_AND_IGNORE_EXISTING_KEY, Out.REGISTER_AND_MOVE
 PR_IN_LENGTH = 1024
 
 TYPE_NAMES = {
@@ -48,7 +52,7 @@ TYPE_MASK = (
     ("ex_ac_ro", 6),
     ("wr_ex_ar", 7),
 )
-SA_NAMES = {
+SA_NAMES: dict[int, str] = {
     REGISTER: "register",
     RESERVE: "reserve",
     RELEASE: "release",
@@ -117,8 +121,13 @@ def format_report_capabilities(rc: pr.ReportCapabilities) -> list[str]:
         f"  Persist Through Power Loss Active(PTPL_A): {bit(rc.ptpl_a)}",
         "    Support indicated in Type mask:",
     ]
-    lines += [f"      {TYPE_NAMES[kind]}" for name, kind in TYPE_MASK if getattr(rc, name)]
+    lines += [f"      {name}" for name in supported_types(rc)]
     return lines
+
+
+def supported_types(rc: pr.ReportCapabilities) -> list[str]:
+    """The names of the reservation types set in the type mask, in libiscsi's order."""
+    return [TYPE_NAMES[kind] for field, kind in TYPE_MASK if getattr(rc, field)]
 
 
 def format_read_full_status(fs: pr.ReadFullStatus) -> list[str]:
@@ -178,7 +187,7 @@ async def pr_in(session: Session, action: int) -> tuple[list[str], dict[str, Any
     if action == REPORT_CAPABILITIES:
         rc = pr.parse_report_capabilities(data)
         doc = common.jsonable(rc)
-        doc["types"] = [TYPE_NAMES[kind] for name, kind in TYPE_MASK if getattr(rc, name)]
+        doc["types"] = supported_types(rc)
         return format_report_capabilities(rc), doc
     fs = pr.parse_read_full_status(data)
     return format_read_full_status(fs), {

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pyiscsi import parse_url
 from pyiscsi.tools import common
-from pyiscsi.url import parse_url
 
 PROG = "iscsi-test"
 DEFAULT_XML = "iscsi-test-results.xml"
