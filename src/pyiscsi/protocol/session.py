@@ -884,9 +884,7 @@ class Session(Recovery):
         task.rounds += 1
         if len(task.received) > 16 * 1024 * 1024 or task.rounds > 100_000:
             raise errors.ProtocolError("Text Response longer than 16 MiB or 100000 PDUs")
-        if pdu.final:
-            if pdu.cont:
-                raise errors.ProtocolError("Text Response with both F and C set")
+        if pdu.final:  # with C too it never gets here: pdu.decode_header refuses it
             task.reply = decode_text(bytes(task.received))
             self._finish(task, None)
             return
@@ -938,8 +936,6 @@ class Session(Recovery):
             return
         name = f.name.replace("_", " ")
         for victim in victims:
-            if victim is None:
-                continue
             if victim in self._waiting:
                 if tmf.escalation:
                     continue  # our own reset for a stuck command: what was not sent goes on
