@@ -422,7 +422,7 @@ class Session(Recovery):
     ) -> TaskManagementTask | None:
         if task.done:
             return None
-        if task in self._waiting or not task.sent or self.state is not State.FULL_FEATURE:
+        if not task.sent or self.state is not State.FULL_FEATURE:  # a waiting task is unsent
             if task in self._waiting:
                 self._waiting.remove(task)
             self._finish(task, error)
