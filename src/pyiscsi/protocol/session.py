@@ -44,6 +44,7 @@ import heapq
 import logging
 from collections import deque
 from collections.abc import Callable
+from typing import NoReturn
 
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
@@ -1101,7 +1102,6 @@ class Session(Recovery):
         if self.state is State.FULL_FEATURE and self.conn is not None:
             return self.conn
         self._refuse()
-        raise AssertionError  # not reached
 
     def _check_accepts_commands(self) -> None:
         """SCSI commands are taken when open, and queued while the session recovers."""
@@ -1112,7 +1112,7 @@ class Session(Recovery):
             return
         self._refuse()
 
-    def _refuse(self) -> None:
+    def _refuse(self) -> NoReturn:
         state = self.state
         if state in (State.CLOSED, State.ERROR) and self.failure is not None:
             raise errors.ISCSIConnectionError(f"session is over: {self.failure}")
