@@ -20,14 +20,14 @@ from typing import Any, cast
 
 from pyiscsi import errors
 from pyiscsi.protocol.connection import Connection
-from pyiscsi.protocol.session import (
+from pyiscsi.protocol.events import (
     AsyncEvent,
     ConnectionFailed,
     OpenConnection,
     Reconnected,
-    Session,
     TaskDone,
 )
+from pyiscsi.protocol.session import Session
 from pyiscsi.protocol.tasks import Task
 
 __all__ = ["Driver"]
@@ -162,9 +162,11 @@ class Driver:
         except OSError as exc:
             if self._connecting is asyncio.current_task():
                 self._connecting = None
-                portal = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
                 reason = os.strerror(exc.errno) if exc.errno else str(exc)
-                error = errors.ISCSIConnectionError(f"cannot connect to {portal}: {reason}")
+                # the portal asked for: the core moves it only on a redirect, after a login
+                error = errors.ISCSIConnectionError(
+                    f"cannot connect to {self.core.portal}: {reason}"
+                )
                 self.core.connection_lost(error, self.loop.time())
                 self._after_input(flush=False)
 

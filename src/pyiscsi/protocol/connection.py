@@ -142,9 +142,8 @@ class Connection:
         self.login_state: Login | None = None
         self._login_itt = 0
         self._login_cmdsn = 0
-        self._statsn_slack = (
-            0  # Async Messages/Rejects since the last status, which may take a StatSN
-        )
+        # Async Messages/Rejects since the last status, which may take a StatSN
+        self._statsn_slack = 0
         # output
         self._out: list[P.Buffer] = []
         self.header_digest = False

@@ -391,12 +391,11 @@ def parse_number(text: str) -> int:
     else:
         digits, base, most = text, 10, _MAX_DECIMAL_DIGITS
         ok = digits.isascii() and digits.isdigit()
-    shown = text if len(text) <= 40 else text[:37] + "..."
     if not ok:
-        raise ProtocolError(f"{shown!r} is not a number")
+        raise ProtocolError(f"{_shown(text)} is not a number")
     digits = digits.lstrip("0") or "0"
     if len(digits) > most:
-        raise ProtocolError(f"{shown!r} is larger than 64 bits")
+        raise ProtocolError(f"{_shown(text)} is larger than 64 bits")
     return int(digits, base)
 
 

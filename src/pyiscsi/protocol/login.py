@@ -327,8 +327,6 @@ class Login:
             if chap.mutual:
                 chap.verify(pairs)
             self._auth_state = "verified"
-        if self._auth_state != "verified":
-            raise errors.AuthenticationError("target left the CHAP exchange unfinished")
         return self._transit(response)
 
     def _transit(self, response: LoginResponse) -> LoginRequest | None:

@@ -396,7 +396,7 @@ def encode(
     data = pdu.data
     dlen = len(data)
     b0 = pdu.OPCODE | (IMMEDIATE_BIT if pdu.immediate else 0)
-    header = bytearray(BHS_LENGTH + len(ahs) + (4 if header_digest else 0))
+    header = bytearray(BHS_LENGTH + len(ahs))
     _BHS.pack_into(
         header,
         0,
@@ -419,25 +419,17 @@ def encode(
         header[32:48] = cdb16
     if ahs:
         header[48 : 48 + len(ahs)] = ahs
-    if header_digest:
-        end = BHS_LENGTH + len(ahs)
-        _DIGEST.pack_into(header, end, crc32c(memoryview(header)[:end]))
-    if not dlen:
-        return [header]
-    pad = _PAD[dlen & 3]
-    if data_digest:
-        digest = crc32c(pad, crc32c(data)) if pad else crc32c(data)
-        return [header, data, pad + _DIGEST.pack(digest)]
-    return [header, data, pad] if pad else [header, data]
+    return _segments(header, data, header_digest, data_digest)
 
 
 _SCSI_COMMAND = struct.Struct(">BBBBIQIIII16s")
 
 
 def _segments(
-    header: bytes, data: Buffer, header_digest: bool, data_digest: bool
+    header: bytes | bytearray, data: Buffer, header_digest: bool, data_digest: bool
 ) -> list[Buffer]:
-    """A packed BHS and its data as the buffers to write: digests and padding added."""
+    """A packed header (BHS and AHS) and its data as the buffers to write: digests and
+    padding added."""
     if header_digest:
         header += _DIGEST.pack(crc32c(header))
     dlen = len(data)

@@ -148,12 +148,16 @@ class Recovery:
             self._events.append(ConnectionFailed(error))
             self.conn.close()
         self._fail_all(error)
+        self._fail_open_task(error)
+        self._set_closed(error)
+
+    def _fail_open_task(self, error: errors.ISCSIError) -> None:
+        """The caller's open task (not in the task table) fails, if it is still waiting."""
         task = self._open_task
         if task is not None and not task.done:
             task.done = True
             task.error = error
             self._events.append(TaskDone(task))
-        self._set_closed(error)
 
     def _drop_sha256(self, error: errors.ISCSIError) -> bool:
         """After a CHAP failure with CHAP_A=7: retry without it? (tgtd takes 7 as SHA-1).
@@ -301,10 +305,6 @@ class Recovery:
         error.__cause__ = exc
         self._events.append(ConnectionFailed(error))
         self._fail_all(error)
-        task = self._open_task
-        if task is not None and not task.done:
-            task.done = True
-            task.error = error
-            self._events.append(TaskDone(task))
+        self._fail_open_task(error)
         self._set_closed(error)
         self.state = State.ERROR

@@ -44,6 +44,7 @@ import heapq
 import logging
 from collections import deque
 from collections.abc import Callable
+from typing import NoReturn
 
 from pyiscsi import errors
 from pyiscsi.protocol import pdu as P
@@ -422,7 +423,7 @@ class Session(Recovery):
     ) -> TaskManagementTask | None:
         if task.done:
             return None
-        if task in self._waiting or not task.sent or self.state is not State.FULL_FEATURE:
+        if not task.sent or self.state is not State.FULL_FEATURE:  # a waiting task is unsent
             if task in self._waiting:
                 self._waiting.remove(task)
             self._finish(task, error)
@@ -884,9 +885,7 @@ class Session(Recovery):
         task.rounds += 1
         if len(task.received) > 16 * 1024 * 1024 or task.rounds > 100_000:
             raise errors.ProtocolError("Text Response longer than 16 MiB or 100000 PDUs")
-        if pdu.final:
-            if pdu.cont:
-                raise errors.ProtocolError("Text Response with both F and C set")
+        if pdu.final:  # with C too it never gets here: pdu.decode_header refuses it
             task.reply = decode_text(bytes(task.received))
             self._finish(task, None)
             return
@@ -938,8 +937,6 @@ class Session(Recovery):
             return
         name = f.name.replace("_", " ")
         for victim in victims:
-            if victim is None:
-                continue
             if victim in self._waiting:
                 if tmf.escalation:
                     continue  # our own reset for a stuck command: what was not sent goes on
@@ -1105,7 +1102,6 @@ class Session(Recovery):
         if self.state is State.FULL_FEATURE and self.conn is not None:
             return self.conn
         self._refuse()
-        raise AssertionError  # not reached
 
     def _check_accepts_commands(self) -> None:
         """SCSI commands are taken when open, and queued while the session recovers."""
@@ -1116,7 +1112,7 @@ class Session(Recovery):
             return
         self._refuse()
 
-    def _refuse(self) -> None:
+    def _refuse(self) -> NoReturn:
         state = self.state
         if state in (State.CLOSED, State.ERROR) and self.failure is not None:
             raise errors.ISCSIConnectionError(f"session is over: {self.failure}")

@@ -2,7 +2,7 @@
 
 A task is named by its Initiator Task Tag (ITT), unique among the tasks in flight on the
 session.  When the target's answer completes a task, the session emits
-:class:`~pyiscsi.protocol.session.TaskDone`; ``task.error`` is then set if it failed.
+:class:`~pyiscsi.protocol.events.TaskDone`; ``task.error`` is then set if it failed.
 Tasks carry no futures: the I/O layer keeps its waiters itself, keyed by the task.
 
 The SCSI data path lives in :class:`ScsiTask`:
