@@ -112,6 +112,21 @@ async def _once(
     return await asyncio.shield(pending)
 
 
+async def _capacity(session: _Session, remembered: dict[int, int], lun: int | None) -> int:
+    """``remembered[lun]`` (one of the values READ CAPACITY(16) fills in); READ CAPACITY(16)
+    once first when the LUN has none yet."""
+    key = session.lun if lun is None else lun
+    value = remembered.get(key)
+    if value is None:
+        await _once(
+            session, "capacity", key, lambda: ScsiCommands.read_capacity16(session, lun=lun)
+        )
+        value = remembered.get(key)
+        if value is None:
+            raise ProtocolError("the target reported no logical block length")
+    return value
+
+
 class ScsiCommands:
     """Mixed into :class:`pyiscsi.aio.Session`: one coroutine per common SCSI command."""
 
@@ -287,21 +302,11 @@ class ScsiCommands:
 
     async def block_size(self: _Session, *, lun: int | None = None) -> int:
         """The logical block length in bytes (READ CAPACITY(16) once, then remembered)."""
-        key = self.lun if lun is None else lun
-        if key not in self._block_sizes:
-            await _once(self, "capacity", key, lambda: ScsiCommands.read_capacity16(self, lun=lun))
-            if key not in self._block_sizes:
-                raise ProtocolError("the target reported no logical block length")
-        return self._block_sizes[key]
+        return await _capacity(self, self._block_sizes, lun)
 
     async def num_blocks(self: _Session, *, lun: int | None = None) -> int:
         """The number of logical blocks of the LUN (READ CAPACITY(16) once, then remembered)."""
-        key = self.lun if lun is None else lun
-        if key not in self._lun_blocks:
-            await _once(self, "capacity", key, lambda: ScsiCommands.read_capacity16(self, lun=lun))
-            if key not in self._lun_blocks:
-                raise ProtocolError("the target reported no logical block length")
-        return self._lun_blocks[key]
+        return await _capacity(self, self._lun_blocks, lun)
 
     async def size_bytes(self: _Session, *, lun: int | None = None) -> int:
         """The size of the LUN in bytes: :meth:`num_blocks` x :meth:`block_size`."""
