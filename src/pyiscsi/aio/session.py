@@ -11,7 +11,7 @@ from typing import Any, Unpack
 
 from pyiscsi import errors, scsi
 from pyiscsi._dataclass import dataclass
-from pyiscsi.aio.commands import ScsiCommands
+from pyiscsi.aio.commands import ScsiCommands, byte_view
 from pyiscsi.aio.driver import Driver
 from pyiscsi.config import SessionConfig
 from pyiscsi.options import ConnectOptions
@@ -513,15 +513,8 @@ def _lun_field(lun: object) -> int:
 
 
 def _byte_view(name: str, data: object) -> memoryview:
-    """A flat byte view of a buffer argument, or ConfigurationError naming it."""
-    try:
-        view = memoryview(data)  # type: ignore[arg-type]
-        if view.format != "B" or view.ndim != 1:
-            view = view.cast("B")
-    except (TypeError, ValueError) as exc:
-        raise errors.ConfigurationError(
-            f"{name} must be a contiguous bytes-like object: {exc}"
-        ) from None
+    """A flat byte view of a buffer argument of one PDU exchange, or ConfigurationError."""
+    view = byte_view(data, name)
     if view.nbytes >= 2**32:
         raise errors.ConfigurationError(f"{name} must be under 4 GiB (EDTL is 32 bits)")
     return view
