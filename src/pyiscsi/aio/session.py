@@ -28,6 +28,7 @@ from pyiscsi.protocol.tasks import (
 )
 from pyiscsi.protocol.text import parse_send_targets
 from pyiscsi.scsi.luns import encode_lun
+from pyiscsi.url import MAX_LUN
 
 __all__ = ["Command", "ScsiResult", "Session", "connect", "discover"]
 
@@ -36,7 +37,6 @@ log = logging.getLogger("pyiscsi.session")
 _MAX_CDB = 260  # 16 in the BHS + an Extended CDB AHS of up to 244
 _BUFFER_TYPES = (bytes, bytearray, memoryview)  # tuples: isinstance is faster than on a union
 _NUMBER_TYPES = (int, float)
-_MAX_LUN = 16383  # what encode_lun reaches (flat space addressing)
 # AsyncEvent codes
 _ASYNC_SCSI_EVENT = 0
 _GOOD_STATUSES = (0x00, 0x04)  # GOOD, CONDITION MET
@@ -99,7 +99,7 @@ class Session(ScsiCommands):
         self.config = config
         self.discovery = discovery
         self.lun = config.lun
-        self._lun_field = 0 if discovery else int.from_bytes(encode_lun(config.lun), "big")
+        self._lun_field = 0 if discovery else _lun_field(config.lun)
         self.target_name = config.target
         params = LoginParameters(
             initiator_name=config.initiator_name,
@@ -507,8 +507,8 @@ async def discover(
 
 def _lun_field(lun: object) -> int:
     """The LUN field for a ``lun=`` argument, or ConfigurationError."""
-    if isinstance(lun, bool) or not isinstance(lun, int) or not 0 <= lun <= _MAX_LUN:
-        raise errors.ConfigurationError(f"lun must be an integer 0..{_MAX_LUN}, not {lun!r}")
+    if isinstance(lun, bool) or not isinstance(lun, int) or not 0 <= lun <= MAX_LUN:
+        raise errors.ConfigurationError(f"lun must be an integer 0..{MAX_LUN}, not {lun!r}")
     return int.from_bytes(encode_lun(lun), "big")
 
 
