@@ -47,10 +47,11 @@ class _Session(Protocol):
     """What the helpers need from the session they are mixed into."""
 
     lun: int
+    # per LUN: logical block length, number of blocks, most blocks one command may move
     _block_sizes: dict[int, int]
     _lun_blocks: dict[int, int]
     _transfer_limits: dict[int, int]
-    _probing: dict[tuple[str, int], asyncio.Future[Any]]
+    _probing: dict[tuple[str, int], asyncio.Future[Any]]  # READ CAPACITY etc. under way
 
     async def execute(
         self,
@@ -74,10 +75,7 @@ def _data(result: ScsiResult) -> bytes:
 def _encode(build: Callable[[], scsi.CDB]) -> bytes:
     """The bytes of the CDB ``build()`` makes; a field that does not fit is the caller's
     ConfigurationError."""
-    try:
-        return build().encode()
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise ConfigurationError(str(exc)) from None
+    return _checked(lambda: build().encode())
 
 
 def _checked(build: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
@@ -137,14 +135,10 @@ async def _capacity(session: _Session, remembered: dict[int, int], lun: int | No
 
 
 class ScsiCommands:
-    """Mixed into :class:`pyiscsi.aio.Session`: one coroutine per common SCSI command."""
+    """Mixed into :class:`pyiscsi.aio.Session`: one coroutine per common SCSI command.
 
-    # set by Session.__init__, per LUN: logical block length, number of blocks, most blocks
-    # one command may move
-    _block_sizes: dict[int, int]
-    _lun_blocks: dict[int, int]
-    _transfer_limits: dict[int, int]
-    _probing: dict[tuple[str, int], asyncio.Future[Any]]
+    What the helpers keep on the session (set by its ``__init__``) is listed by ``_Session``.
+    """
 
     # ------------------------------------------------------------------ SPC
 
