@@ -65,7 +65,7 @@ def method(fn: ast.AsyncFunctionDef, overloaded: bool = False) -> str:
             call.append(f"{arg.arg}={arg.arg}")
     assert fn.returns is not None
     signature = f"    def {fn.name}({', '.join(params)}) -> {ast.unparse(fn.returns)}:"
-    if any(isinstance(d, ast.Name) and d.id == "overload" for d in fn.decorator_list):
+    if _is_overload(fn):
         return f"    @overload\n{signature} ...\n"
     doc = (ast.get_docstring(fn) or fn.name).splitlines()[0]
     run = f"self._session.{fn.name}({', '.join(call)})"
@@ -79,6 +79,11 @@ def method(fn: ast.AsyncFunctionDef, overloaded: bool = False) -> str:
     else:
         run_lines = f"        return self._run({run})\n"
     return f'{signature}\n        """{doc}"""\n' + run_lines
+
+
+def _is_overload(fn: ast.AsyncFunctionDef) -> bool:
+    """True for an ``@overload`` stub."""
+    return any(isinstance(d, ast.Name) and d.id == "overload" for d in fn.decorator_list)
 
 
 def _param(arg: ast.arg, default: ast.expr | None) -> str:
@@ -95,7 +100,7 @@ def main() -> int:
         for fn in cls.body
         if isinstance(fn, ast.AsyncFunctionDef) and not fn.name.startswith("_")
     ]
-    overloaded = {fn.name for fn in helpers if fn.decorator_list}
+    overloaded = {fn.name for fn in helpers if _is_overload(fn)}
     methods = [method(fn, fn.name in overloaded) for fn in helpers]
     TARGET.write_text(HEADER + "\n".join(methods))
     subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(TARGET)], check=True)

@@ -84,10 +84,16 @@ class AsyncLunFile:
         cls, session: Session, mode: str = "rb", *, lun: int | None = None
     ) -> AsyncLunFile:
         """A file on a LUN of a session you keep (closing the file does not log out)."""
+        return await cls._on(session, mode, lun, owns_session=False)
+
+    @classmethod
+    async def _on(
+        cls, session: Session, mode: str, lun: int | None, *, owns_session: bool
+    ) -> AsyncLunFile:
         _check_mode(mode)
         size = await session.size_bytes(lun=lun)
         block = await session.block_size(lun=lun)
-        return cls(session, mode, size=size, block_size=block, lun=lun, owns_session=False)
+        return cls(session, mode, size=size, block_size=block, lun=lun, owns_session=owns_session)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"at {self._pos} of {self.size}"
@@ -282,8 +288,7 @@ class AsyncLunFile:
         if self._closed:
             return
         try:
-            if self._writable:
-                await self.session.synchronize_cache(lun=self.lun)
+            await self.flush()
         finally:
             self._closed = True
             if self._owns:
@@ -418,18 +423,14 @@ class LunFile(io.RawIOBase):
         self.close()
 
 
-async def _open_file(
-    url: str | None, mode: str, options: ConnectOptions, lun: int | None
-) -> AsyncLunFile:
+async def _open_file(url: str | None, mode: str, options: ConnectOptions) -> AsyncLunFile:
     _check_mode(mode)
     session = await connect(url, **options)
     try:
-        size = await session.size_bytes(lun=lun)
-        block = await session.block_size(lun=lun)
+        return await AsyncLunFile._on(session, mode, None, owns_session=True)
     except BaseException:
         await session.close()
         raise
-    return AsyncLunFile(session, mode, size=size, block_size=block, lun=lun, owns_session=True)
 
 
 class _AOpen:
@@ -440,10 +441,10 @@ class _AOpen:
         self._file: AsyncLunFile | None = None
 
     def __await__(self) -> Generator[Any, None, AsyncLunFile]:
-        return _open_file(*self._args, None).__await__()
+        return _open_file(*self._args).__await__()
 
     async def __aenter__(self) -> AsyncLunFile:
-        self._file = await _open_file(*self._args, None)
+        self._file = await _open_file(*self._args)
         return self._file
 
     async def __aexit__(
@@ -473,4 +474,4 @@ def open(url: str | None = None, mode: str = "rb", **options: Unpack[ConnectOpti
     options as :func:`pyiscsi.connect`.  ``close()`` (or leaving ``with``) logs out.
     """
     _check_mode(mode)
-    return LunFile(_run(_open_file(url, mode, options, None)))
+    return LunFile(_run(_open_file(url, mode, options)))

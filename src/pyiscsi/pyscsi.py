@@ -74,29 +74,13 @@ class Device:
         else:
             self._owns = False
         self.session = session
-        self._opcodes: Any = scsi_enum_command.spc
-        self._devicetype: int | None = None
+        #: The opcode table python-scsi builds CDBs from (SPC until it knows the type).
+        self.opcodes: Any = scsi_enum_command.spc
+        #: The peripheral device type python-scsi found with INQUIRY.
+        self.devicetype: int | None = None
 
     def __repr__(self) -> str:
         return f"<pyiscsi.pyscsi.Device {self.session!r}>"
-
-    @property
-    def opcodes(self) -> Any:
-        """The opcode table python-scsi builds CDBs from (SPC until it knows the type)."""
-        return self._opcodes
-
-    @opcodes.setter
-    def opcodes(self, value: Any) -> None:
-        self._opcodes = value
-
-    @property
-    def devicetype(self) -> int | None:
-        """The peripheral device type python-scsi found with INQUIRY."""
-        return self._devicetype
-
-    @devicetype.setter
-    def devicetype(self, value: int | None) -> None:
-        self._devicetype = value
 
     def execute(self, cmd: Any, en_raw_sense: bool = False) -> None:
         """Run a python-scsi command: its ``cdb``, ``dataout`` sent, ``datain`` filled.

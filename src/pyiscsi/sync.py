@@ -136,6 +136,10 @@ class Command:
         return _run(command._session._wait(command))
 
 
+def _aio_command(command: Command | AioCommand) -> AioCommand:
+    return command.aio if isinstance(command, Command) else command
+
+
 class Session(SyncScsiCommands):
     """A blocking session; the same methods as :class:`pyiscsi.aio.Session`."""
 
@@ -244,8 +248,7 @@ class Session(SyncScsiCommands):
 
     def abort_task(self, command: Command | AioCommand) -> None:
         """ABORT TASK for one submitted command; its ``result()`` then raises."""
-        target = command.aio if isinstance(command, Command) else command
-        _run(self._session.abort_task(target))
+        _run(self._session.abort_task(_aio_command(command)))
 
     def close(self) -> None:
         """Log out and close."""
@@ -296,7 +299,7 @@ class Session(SyncScsiCommands):
         command: Command | AioCommand | None = None,
     ) -> None:
         """Run a task management function."""
-        target = command.aio if isinstance(command, Command) else command
+        target = None if command is None else _aio_command(command)
         _run(self._session.task_management(function, lun=lun, command=target))
 
     def abort_task_set(self, lun: int | None = None) -> None:

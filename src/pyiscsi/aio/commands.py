@@ -26,6 +26,7 @@ __all__ = ["IN_FLIGHT", "PIECE_BYTES", "Buffer", "Progress", "ScsiCommands"]
 
 _READ16 = struct.Struct(">BBQIBB")  # opcode, flags, LBA, transfer length, group, control
 _READ16_OPCODE = 0x88
+_WRITE16_OPCODE = 0x8A
 _MAX_LBA = 2**64 - 1
 _MAX_TRANSFER = 2**32 - 1  # TRANSFER LENGTH of READ(16)/WRITE(16)
 PIECE_BYTES = 4 << 20
@@ -36,8 +37,8 @@ IN_FLIGHT = 8
 Progress = Callable[[int, int], None]
 """``progress(done_bytes, total_bytes)``, called as each piece of a transfer completes."""
 Buffer = TypeVar("Buffer", bound=bytearray | memoryview)
-T = TypeVar("T")
 """A caller's buffer for ``read(into=...)``; ``read`` returns the same object."""
+T = TypeVar("T")
 _DPO = 0x10
 _FUA = 0x08
 
@@ -46,10 +47,11 @@ class _Session(Protocol):
     """What the helpers need from the session they are mixed into."""
 
     lun: int
+    # per LUN: logical block length, number of blocks, most blocks one command may move
     _block_sizes: dict[int, int]
     _lun_blocks: dict[int, int]
     _transfer_limits: dict[int, int]
-    _probing: dict[tuple[str, int], asyncio.Future[Any]]
+    _probing: dict[tuple[str, int], asyncio.Future[Any]]  # READ CAPACITY etc. under way
 
     async def execute(
         self,
@@ -73,10 +75,7 @@ def _data(result: ScsiResult) -> bytes:
 def _encode(build: Callable[[], scsi.CDB]) -> bytes:
     """The bytes of the CDB ``build()`` makes; a field that does not fit is the caller's
     ConfigurationError."""
-    try:
-        return build().encode()
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise ConfigurationError(str(exc)) from None
+    return _checked(lambda: build().encode())
 
 
 def _checked(build: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
@@ -87,12 +86,20 @@ def _checked(build: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
         raise ConfigurationError(str(exc)) from None
 
 
+def byte_view(data: object, name: str, kind: str = "bytes-like object") -> memoryview:
+    """A flat byte view of a buffer argument, or ConfigurationError naming it."""
+    try:
+        view = memoryview(data)  # type: ignore[arg-type]
+        if view.format != "B" or view.ndim != 1 or not view.c_contiguous:
+            view = view.cast("B")  # raises for a view that is not contiguous
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{name} must be a contiguous {kind}: {exc}") from None
+    return view
+
+
 def _writable(buffer: object, name: str) -> memoryview:
     """A flat byte view of a writable buffer, or ConfigurationError naming ``name``."""
-    try:
-        view = memoryview(buffer).cast("B")  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"{name} must be a contiguous writable buffer: {exc}") from None
+    view = byte_view(buffer, name, "writable buffer")
     if view.readonly:
         raise ConfigurationError(f"{name} must be writable (a bytearray or memoryview of one)")
     return view
@@ -112,15 +119,26 @@ async def _once(
     return await asyncio.shield(pending)
 
 
-class ScsiCommands:
-    """Mixed into :class:`pyiscsi.aio.Session`: one coroutine per common SCSI command."""
+async def _capacity(session: _Session, remembered: dict[int, int], lun: int | None) -> int:
+    """``remembered[lun]`` (one of the values READ CAPACITY(16) fills in); READ CAPACITY(16)
+    once first when the LUN has none yet."""
+    key = session.lun if lun is None else lun
+    value = remembered.get(key)
+    if value is None:
+        await _once(
+            session, "capacity", key, lambda: ScsiCommands.read_capacity16(session, lun=lun)
+        )
+        value = remembered.get(key)
+        if value is None:
+            raise ProtocolError("the target reported no logical block length")
+    return value
 
-    # set by Session.__init__, per LUN: logical block length, number of blocks, most blocks
-    # one command may move
-    _block_sizes: dict[int, int]
-    _lun_blocks: dict[int, int]
-    _transfer_limits: dict[int, int]
-    _probing: dict[tuple[str, int], asyncio.Future[Any]]
+
+class ScsiCommands:
+    """Mixed into :class:`pyiscsi.aio.Session`: one coroutine per common SCSI command.
+
+    What the helpers keep on the session (set by its ``__init__``) is listed by ``_Session``.
+    """
 
     # ------------------------------------------------------------------ SPC
 
@@ -287,21 +305,11 @@ class ScsiCommands:
 
     async def block_size(self: _Session, *, lun: int | None = None) -> int:
         """The logical block length in bytes (READ CAPACITY(16) once, then remembered)."""
-        key = self.lun if lun is None else lun
-        if key not in self._block_sizes:
-            await _once(self, "capacity", key, lambda: ScsiCommands.read_capacity16(self, lun=lun))
-            if key not in self._block_sizes:
-                raise ProtocolError("the target reported no logical block length")
-        return self._block_sizes[key]
+        return await _capacity(self, self._block_sizes, lun)
 
     async def num_blocks(self: _Session, *, lun: int | None = None) -> int:
         """The number of logical blocks of the LUN (READ CAPACITY(16) once, then remembered)."""
-        key = self.lun if lun is None else lun
-        if key not in self._lun_blocks:
-            await _once(self, "capacity", key, lambda: ScsiCommands.read_capacity16(self, lun=lun))
-            if key not in self._lun_blocks:
-                raise ProtocolError("the target reported no logical block length")
-        return self._lun_blocks[key]
+        return await _capacity(self, self._lun_blocks, lun)
 
     async def size_bytes(self: _Session, *, lun: int | None = None) -> int:
         """The size of the LUN in bytes: :meth:`num_blocks` x :meth:`block_size`."""
@@ -477,7 +485,7 @@ class ScsiCommands:
                     f"into holds {view.nbytes} bytes; {blocks} blocks of {block} need {size}"
                 )
             await ScsiCommands._transfer(
-                self, 0x88, flags, lba, blocks, block, view[:size], lun, progress
+                self, _READ16_OPCODE, flags, lba, blocks, block, view[:size], lun, progress
             )
             return into
         # The data lands in a BytesIO's own buffer, which getvalue() then hands out as the
@@ -487,7 +495,9 @@ class ScsiCommands:
             stream.seek(size - 1)
             stream.write(b"\0")
         with stream.getbuffer() as view:
-            await ScsiCommands._transfer(self, 0x88, flags, lba, blocks, block, view, lun, progress)
+            await ScsiCommands._transfer(
+                self, _READ16_OPCODE, flags, lba, blocks, block, view, lun, progress
+            )
         return stream.getvalue()
 
     async def write(
@@ -505,18 +515,16 @@ class ScsiCommands:
         Returns once the target answered GOOD for every block.  Like :meth:`read`, large
         writes are split into WRITEs kept in flight together, with ``progress`` called.
         """
-        try:
-            view = memoryview(data).cast("B")
-        except (TypeError, ValueError) as exc:
-            msg = f"data must be a contiguous bytes-like object: {exc}"
-            raise ConfigurationError(msg) from None
+        view = byte_view(data, "data")
         block = await self.block_size(lun=lun)
         blocks, rest = divmod(view.nbytes, block)
         if rest:
             raise ConfigurationError(f"write of {view.nbytes} bytes is not a multiple of {block}")
         lba, blocks, block = await ScsiCommands._geometry(self, lba, blocks, lun)
         flags = (_DPO if dpo else 0) | (_FUA if fua else 0)
-        await ScsiCommands._transfer(self, 0x8A, flags, lba, blocks, block, view, lun, progress)
+        await ScsiCommands._transfer(
+            self, _WRITE16_OPCODE, flags, lba, blocks, block, view, lun, progress
+        )
 
     async def verify(
         self: _Session,

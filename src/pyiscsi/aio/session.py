@@ -11,7 +11,7 @@ from typing import Any, Unpack
 
 from pyiscsi import errors, scsi
 from pyiscsi._dataclass import dataclass
-from pyiscsi.aio.commands import ScsiCommands
+from pyiscsi.aio.commands import ScsiCommands, byte_view
 from pyiscsi.aio.driver import Driver
 from pyiscsi.config import SessionConfig
 from pyiscsi.options import ConnectOptions
@@ -28,6 +28,7 @@ from pyiscsi.protocol.tasks import (
 )
 from pyiscsi.protocol.text import parse_send_targets
 from pyiscsi.scsi.luns import encode_lun
+from pyiscsi.url import MAX_LUN
 
 __all__ = ["Command", "ScsiResult", "Session", "connect", "discover"]
 
@@ -36,7 +37,6 @@ log = logging.getLogger("pyiscsi.session")
 _MAX_CDB = 260  # 16 in the BHS + an Extended CDB AHS of up to 244
 _BUFFER_TYPES = (bytes, bytearray, memoryview)  # tuples: isinstance is faster than on a union
 _NUMBER_TYPES = (int, float)
-_MAX_LUN = 16383  # what encode_lun reaches (flat space addressing)
 # AsyncEvent codes
 _ASYNC_SCSI_EVENT = 0
 _GOOD_STATUSES = (0x00, 0x04)  # GOOD, CONDITION MET
@@ -99,7 +99,7 @@ class Session(ScsiCommands):
         self.config = config
         self.discovery = discovery
         self.lun = config.lun
-        self._lun_field = 0 if discovery else int.from_bytes(encode_lun(config.lun), "big")
+        self._lun_field = 0 if discovery else _lun_field(config.lun)
         self.target_name = config.target
         params = LoginParameters(
             initiator_name=config.initiator_name,
@@ -507,21 +507,14 @@ async def discover(
 
 def _lun_field(lun: object) -> int:
     """The LUN field for a ``lun=`` argument, or ConfigurationError."""
-    if isinstance(lun, bool) or not isinstance(lun, int) or not 0 <= lun <= _MAX_LUN:
-        raise errors.ConfigurationError(f"lun must be an integer 0..{_MAX_LUN}, not {lun!r}")
+    if isinstance(lun, bool) or not isinstance(lun, int) or not 0 <= lun <= MAX_LUN:
+        raise errors.ConfigurationError(f"lun must be an integer 0..{MAX_LUN}, not {lun!r}")
     return int.from_bytes(encode_lun(lun), "big")
 
 
 def _byte_view(name: str, data: object) -> memoryview:
-    """A flat byte view of a buffer argument, or ConfigurationError naming it."""
-    try:
-        view = memoryview(data)  # type: ignore[arg-type]
-        if view.format != "B" or view.ndim != 1:
-            view = view.cast("B")
-    except (TypeError, ValueError) as exc:
-        raise errors.ConfigurationError(
-            f"{name} must be a contiguous bytes-like object: {exc}"
-        ) from None
+    """A flat byte view of a buffer argument of one PDU exchange, or ConfigurationError."""
+    view = byte_view(data, name)
     if view.nbytes >= 2**32:
         raise errors.ConfigurationError(f"{name} must be under 4 GiB (EDTL is 32 bits)")
     return view
