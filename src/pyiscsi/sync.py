@@ -55,19 +55,16 @@ class _Call:
     API adds to it.
     """
 
-    __slots__ = ("cancelled", "coro", "finished", "task")
+    __slots__ = ("coro", "finished", "task")
 
     def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
         self.coro = coro
         self.task: asyncio.Task[Any] | None = None
-        self.cancelled = False
         self.finished = threading.Lock()
         self.finished.acquire()
 
     def start(self) -> None:
-        """On the loop thread: run the coroutine (unless the caller has given up already)."""
-        if self.cancelled:
-            return
+        """On the loop thread: run the coroutine."""
         self.task = asyncio.ensure_future(self.coro)
         self.task.add_done_callback(self._done)
 
@@ -75,12 +72,12 @@ class _Call:
         self.finished.release()
 
     def cancel(self) -> None:
-        """On the loop thread: the caller went away (e.g. KeyboardInterrupt)."""
-        self.cancelled = True
+        """On the loop thread, after ``start`` if that was scheduled: the caller went away
+        (e.g. KeyboardInterrupt)."""
         if self.task is not None:
             self.task.cancel()  # the command is aborted, the caller's buffer let go
         else:
-            self.coro.close()
+            self.coro.close()  # interrupted before ``start`` was scheduled
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
